@@ -1,0 +1,50 @@
+# Both targets bootstrap a fresh machine: a .venv made with pip from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Nothing leaves the machine: no Prefect analytics or telemetry.
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+# prefect.yaml's pull step runs flows from the checkout.
+export ZHCORPUS_HOME := $(CURDIR)
+POOL := zhcorpus-process
+
+.PHONY: demo test lint clean-data help prefect-server prefect-pool prefect-deploy prefect-worker
+
+help:
+	@echo "make demo   - crawl the bundled local sites through the nightly flow and print a summary"
+	@echo "make test   - run the test suite (offline)"
+	@echo "make lint   - ruff check"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/zhcorpus demo
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check .
+
+clean-data:
+	rm -rf data
+
+# A local Prefect server, the process pool, the deployments and a worker (run each in its own terminal).
+prefect-server: $(STAMP)
+	$(BIN)/prefect server start --host 127.0.0.1
+
+prefect-pool: $(STAMP)
+	$(BIN)/prefect work-pool inspect $(POOL) >/dev/null 2>&1 || $(BIN)/prefect work-pool create $(POOL) --type process
+
+prefect-deploy: prefect-pool
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/prefect --no-prompt deploy --all
+
+prefect-worker: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/prefect worker start --pool $(POOL)

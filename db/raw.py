@@ -1,0 +1,289 @@
+"""raw.db: exactly what servers sent, one current row per URL, older bodies kept in history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from db.ids import canonical_url, page_id_for, sha256_hex
+from db.store import open_raw, transaction
+
+# Outcomes of one fetch, as counted in run summaries.
+NEW, CHANGED, UNCHANGED, NOT_MODIFIED, ERROR = "new", "changed", "unchanged", "not_modified", "error"
+
+
+def utc_now() -> str:
+    """Return the current UTC time as an ISO-8601 string with seconds."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RawFetch:
+    """One response (or failure) as the crawler saw it; nothing decoded."""
+
+    run_id: str
+    site_id: str
+    page_type: str  # "list" | "detail"
+    url: str
+    final_url: str | None
+    status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    fetched_at: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """What the crawler needs to decide whether to fetch a URL again."""
+
+    etag: str | None
+    last_modified: str | None
+    sha256: str | None
+    fetched_at: str | None
+    status: int | None
+
+
+@dataclass(frozen=True)
+class RawPageRow:
+    """A stored raw page, as the clean stage reads it."""
+
+    id: str
+    url: str
+    site_id: str
+    final_url: str | None
+    status: int | None
+    headers: dict[str, str]
+    body: bytes | None
+    sha256: str | None
+    error: str | None
+    first_seen: str
+    last_seen: str
+
+
+class RawStore:
+    """Read and write raw.db; every write is one short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.db = open_raw(self.path)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    # -- runs -------------------------------------------------------------------------------------
+    def start_run(self, run_id: str, sites: list[str]) -> None:
+        """Record the start of a crawl run."""
+        self.db["crawl_runs"].upsert(
+            {"run_id": run_id, "started_at": utc_now(), "sites": json.dumps(sites)}, pk="run_id"
+        )
+
+    def finish_run(self, run_id: str, stats: dict) -> None:
+        """Record the end of a crawl run with its summary."""
+        self.db["crawl_runs"].update(
+            run_id, {"finished_at": utc_now(), "stats": json.dumps(stats, ensure_ascii=False)}
+        )
+
+    def last_run(self) -> dict | None:
+        """Return the latest finished run: run_id, times, and its stored stats."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1"
+            )
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return {**row, "sites": json.loads(row["sites"]), "stats": json.loads(row["stats"] or "{}")}
+
+    def run_counts(self, run_id: str) -> dict[str, dict[str, int]]:
+        """Return per-site counts of fetch outcomes for a run, from the fetch log."""
+        sql = """
+            SELECT site_id,
+                   SUM(status IS NOT NULL)                                   AS pages_fetched,
+                   SUM(page_type = 'list' AND status IS NOT NULL)            AS list_pages,
+                   SUM(page_type = 'detail' AND outcome = 'new')             AS detail_pages_new,
+                   SUM(page_type = 'detail' AND outcome = 'changed')         AS detail_pages_changed,
+                   SUM(page_type = 'detail' AND outcome = 'unchanged')       AS detail_pages_unchanged,
+                   SUM(outcome = 'not_modified')                             AS not_modified,
+                   SUM(page_type = 'detail' AND status BETWEEN 200 AND 299)  AS detail_pages_downloaded,
+                   SUM(outcome = 'error')                                    AS errors
+            FROM fetch_log WHERE run_id = ? GROUP BY site_id
+        """
+        return {row.pop("site_id"): row for row in self.db.query(sql, [run_id])}
+
+    def run_summary(self, run_id: str, failed_sites: list[str] | None = None) -> dict:
+        """Return a run's totals over all sites plus per-site counts, from the fetch log."""
+        by_site = self.run_counts(run_id)
+        keys = ("pages_fetched", "list_pages", "detail_pages_new", "detail_pages_changed",
+                "detail_pages_unchanged", "not_modified", "detail_pages_downloaded", "errors")
+        totals = {key: sum(counts.get(key) or 0 for counts in by_site.values()) for key in keys}
+        return {"run_id": run_id, **totals, "by_site": by_site, "failed_sites": sorted(failed_sites or [])}
+
+    # -- pages ------------------------------------------------------------------------------------
+    def known_pages(self, site_id: str) -> dict[str, KnownPage]:
+        """Return every stored URL of a site with the validators for a conditional GET."""
+        sql = """SELECT url, etag, last_modified, sha256, fetched_at, status
+                 FROM raw_pages WHERE site_id = ?"""
+        return {
+            row["url"]: KnownPage(
+                row["etag"], row["last_modified"], row["sha256"], row["fetched_at"], row["status"]
+            )
+            for row in self.db.query(sql, [site_id])
+        }
+
+    def record_fetch(self, fetch: RawFetch) -> str:
+        """Store one fetch and return its outcome: new, changed, unchanged, not_modified or error."""
+        url = canonical_url(fetch.url)
+        page_id = page_id_for(url)
+        size = len(fetch.body) if fetch.body is not None else None
+        with transaction(self.db):
+            existing = self._get(page_id)
+            outcome = self._store(page_id, url, fetch, existing)
+            self.db["fetch_log"].insert(
+                {
+                    "run_id": fetch.run_id,
+                    "site_id": fetch.site_id,
+                    "page_id": page_id,
+                    "url": url,
+                    "page_type": fetch.page_type,
+                    "status": fetch.status,
+                    "outcome": outcome,
+                    "error": fetch.error,
+                    "size": size,
+                    "fetched_at": fetch.fetched_at,
+                }
+            )
+        return outcome
+
+    def _get(self, page_id: str) -> dict | None:
+        rows = list(self.db.query("SELECT * FROM raw_pages WHERE id = ?", [page_id]))
+        return rows[0] if rows else None
+
+    def _store(self, page_id: str, url: str, fetch: RawFetch, existing: dict | None) -> str:
+        pages = self.db["raw_pages"]
+        seen = {"last_seen": fetch.fetched_at, "run_id": fetch.run_id}
+        good = fetch.status is not None and 200 <= fetch.status < 300 and fetch.body is not None
+        if fetch.status == 304 and existing is not None:
+            pages.update(page_id, seen)
+            return NOT_MODIFIED
+        if not good:
+            # Keep a failure visible, but never let it overwrite a good body we already hold.
+            if existing is None or existing["sha256"] is None:
+                pages.upsert(self._row(page_id, url, fetch, existing), pk="id")
+            else:
+                pages.update(page_id, seen)
+            return ERROR
+        row = self._row(page_id, url, fetch, existing)
+        if existing is None or existing["sha256"] is None:
+            pages.upsert(row, pk="id")
+            return NEW
+        if existing["sha256"] == row["sha256"]:
+            pages.update(
+                page_id,
+                {**seen, "etag": row["etag"], "last_modified": row["last_modified"], "error": None},
+            )
+            return UNCHANGED
+        self.db["raw_history"].upsert(
+            {
+                "page_id": page_id,
+                "sha256": existing["sha256"],
+                "status": existing["status"],
+                "headers": existing["headers"],
+                "body": existing["body"],
+                "fetched_at": existing["fetched_at"],
+                "run_id": existing["run_id"],
+                "replaced_at": fetch.fetched_at,
+            },
+            pk=("page_id", "sha256"),
+        )
+        pages.upsert({**row, "changed_at": fetch.fetched_at}, pk="id")
+        return CHANGED
+
+    @staticmethod
+    def _row(page_id: str, url: str, fetch: RawFetch, existing: dict | None) -> dict:
+        headers = {k.lower(): v for k, v in fetch.headers.items()}
+        body = fetch.body
+        return {
+            "id": page_id,
+            "url": url,
+            "site_id": fetch.site_id,
+            "page_type": fetch.page_type,
+            "final_url": fetch.final_url,
+            "status": fetch.status,
+            "headers": json.dumps(headers, ensure_ascii=False, sort_keys=True),
+            "body": body,
+            "sha256": sha256_hex(body) if body is not None and fetch.status and fetch.status < 300 else None,
+            "size": len(body) if body is not None else None,
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+            "error": fetch.error,
+            "fetched_at": fetch.fetched_at,
+            "run_id": fetch.run_id,
+            "first_seen": existing["first_seen"] if existing else fetch.fetched_at,
+            "last_seen": fetch.fetched_at,
+        }
+
+    # -- clean stage bookkeeping -------------------------------------------------------------------
+    def stale_page_ids(
+        self,
+        pipeline_version: str,
+        *,
+        sites: list[str] | None = None,
+        since: str | None = None,
+        reprocess: bool = False,
+    ) -> list[str]:
+        """Return ids of detail pages whose cleaning is missing, older than the pipeline, or of changed bytes."""
+        where = ["p.page_type = 'detail'"]
+        params: list = []
+        if sites:
+            where.append(f"p.site_id IN ({','.join('?' * len(sites))})")
+            params.extend(sites)
+        if since:
+            where.append("p.last_seen >= ?")
+            params.append(since)
+        if not reprocess:
+            where.append(
+                "(c.page_id IS NULL OR c.pipeline_version != ? OR c.raw_sha256 IS NOT p.sha256)"
+            )
+            params.append(pipeline_version)
+        sql = f"""SELECT p.id FROM raw_pages p LEFT JOIN clean_status c ON c.page_id = p.id
+                  WHERE {' AND '.join(where)} ORDER BY p.site_id, p.id"""
+        return [row["id"] for row in self.db.query(sql, params)]
+
+    def pages(self, page_ids: list[str]) -> Iterator[RawPageRow]:
+        """Yield the stored raw pages for the given ids (bodies included)."""
+        if not page_ids:
+            return
+        sql = f"SELECT * FROM raw_pages WHERE id IN ({','.join('?' * len(page_ids))}) ORDER BY id"
+        for row in self.db.query(sql, page_ids):
+            yield RawPageRow(
+                id=row["id"],
+                url=row["url"],
+                site_id=row["site_id"],
+                final_url=row["final_url"],
+                status=row["status"],
+                headers=json.loads(row["headers"] or "{}"),
+                body=row["body"],
+                sha256=row["sha256"],
+                error=row["error"],
+                first_seen=row["first_seen"],
+                last_seen=row["last_seen"],
+            )
+
+    def record_clean_outcomes(self, outcomes: list[dict]) -> None:
+        """Store what the clean stage decided for each page (documents, dropped or duplicate)."""
+        if not outcomes:
+            return
+        with transaction(self.db):
+            self.db["clean_status"].upsert_all(outcomes, pk="page_id")
+
+    def drop_counts(self) -> dict[str, int]:
+        """Return how many detail pages are currently dropped, by reason."""
+        sql = """SELECT drop_reason, COUNT(*) AS n FROM clean_status
+                 WHERE outcome != 'documents' GROUP BY drop_reason ORDER BY n DESC"""
+        return {row["drop_reason"]: row["n"] for row in self.db.query(sql)}

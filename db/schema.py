@@ -1,0 +1,114 @@
+"""The only DDL in the project: raw.db and corpus.db schemas, applied idempotently.
+
+Every table and column here is documented in db/SCHEMA.md; tests/db/test_schema_doc.py keeps them in step.
+"""
+
+from __future__ import annotations
+
+RAW_SCHEMA_VERSION = 1
+CORPUS_SCHEMA_VERSION = 1
+
+RAW_DDL = """
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    run_id      TEXT PRIMARY KEY,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    sites       TEXT NOT NULL DEFAULT '[]',
+    stats       TEXT
+);
+CREATE TABLE IF NOT EXISTS raw_pages (
+    id            TEXT PRIMARY KEY,
+    url           TEXT NOT NULL UNIQUE,
+    site_id       TEXT NOT NULL,
+    page_type     TEXT NOT NULL,
+    final_url     TEXT,
+    status        INTEGER,
+    headers       TEXT,
+    body          BLOB,
+    sha256        TEXT,
+    size          INTEGER,
+    etag          TEXT,
+    last_modified TEXT,
+    error         TEXT,
+    fetched_at    TEXT,
+    run_id        TEXT,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    changed_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS raw_pages_site ON raw_pages (site_id, page_type);
+CREATE TABLE IF NOT EXISTS raw_history (
+    page_id     TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    status      INTEGER,
+    headers     TEXT,
+    body        BLOB,
+    fetched_at  TEXT,
+    run_id      TEXT,
+    replaced_at TEXT NOT NULL,
+    PRIMARY KEY (page_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS fetch_log (
+    id         INTEGER PRIMARY KEY,
+    run_id     TEXT NOT NULL,
+    site_id    TEXT NOT NULL,
+    page_id    TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    page_type  TEXT NOT NULL,
+    status     INTEGER,
+    outcome    TEXT NOT NULL,
+    error      TEXT,
+    size       INTEGER,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fetch_log_run ON fetch_log (run_id, site_id);
+CREATE TABLE IF NOT EXISTS clean_status (
+    page_id          TEXT PRIMARY KEY,
+    raw_sha256       TEXT,
+    pipeline_version TEXT NOT NULL,
+    outcome          TEXT NOT NULL,
+    drop_reason      TEXT,
+    document_ids     TEXT NOT NULL DEFAULT '[]',
+    cleaned_at       TEXT NOT NULL
+);
+"""
+
+CORPUS_DDL = """
+CREATE TABLE IF NOT EXISTS documents (
+    id                  TEXT PRIMARY KEY,
+    raw_page_id         TEXT NOT NULL,
+    part                INTEGER,
+    url                 TEXT NOT NULL,
+    site_id             TEXT NOT NULL,
+    column_name         TEXT,
+    title               TEXT NOT NULL,
+    published_at        TEXT,
+    issuer              TEXT,
+    doc_number          TEXT,
+    text                TEXT NOT NULL,
+    text_hans           TEXT NOT NULL,
+    script              TEXT,
+    attachments         TEXT NOT NULL DEFAULT '[]',
+    encoding            TEXT,
+    encoding_confidence REAL,
+    encoding_evidence   TEXT NOT NULL DEFAULT '{}',
+    repairs             TEXT NOT NULL DEFAULT '{}',
+    flags               TEXT NOT NULL DEFAULT '[]',
+    content_hash        TEXT NOT NULL,
+    duplicate_of        TEXT,
+    raw_sha256          TEXT NOT NULL,
+    pipeline_version    TEXT NOT NULL,
+    first_seen          TEXT NOT NULL,
+    last_seen           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_site ON documents (site_id);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
+CREATE INDEX IF NOT EXISTS documents_page ON documents (raw_page_id);
+CREATE VIEW IF NOT EXISTS canonical_documents AS
+    SELECT * FROM documents WHERE duplicate_of IS NULL;
+"""
+
+# FTS5 over title and the simplified text; trigram because Chinese has no spaces between words.
+FTS_TABLE = "documents_fts"
+FTS_COLUMNS = ["title", "text_hans"]
+FTS_TOKENIZER = "trigram"

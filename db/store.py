@@ -1,0 +1,65 @@
+"""Open the project's SQLite files: the only module that imports sqlite_utils."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from db import schema
+
+# Writers from several crawl subprocesses share raw.db; a short wait beats a "database is locked" failure.
+BUSY_TIMEOUT_MS = 30_000
+
+
+def _connect(path: Path) -> sqlite_utils.Database:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    # WAL so downstream readers are never blocked by the nightly load.
+    db.enable_wal()
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def open_raw(path: Path) -> sqlite_utils.Database:
+    """Return raw.db with its schema applied."""
+    db = _connect(path)
+    db.executescript(schema.RAW_DDL)
+    db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
+    return db
+
+
+def open_corpus(path: Path) -> sqlite_utils.Database:
+    """Return corpus.db with its schema and trigram FTS index applied."""
+    db = _connect(path)
+    db.executescript(schema.CORPUS_DDL)
+    if not db[schema.FTS_TABLE].exists():
+        db["documents"].enable_fts(
+            schema.FTS_COLUMNS, fts_version="FTS5", tokenize=schema.FTS_TOKENIZER, create_triggers=True
+        )
+    db.execute(f"PRAGMA user_version = {schema.CORPUS_SCHEMA_VERSION}")
+    return db
+
+
+def open_readonly(path: Path) -> sqlite_utils.Database:
+    """Return a read-only handle (for stats and search) that never creates the file."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `zhcorpus crawl` and `zhcorpus clean` first")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    return sqlite_utils.Database(conn)
+
+
+class transaction:  # noqa: N801 - used as a context manager, reads like a keyword
+    """Run a block in one IMMEDIATE transaction: all of it lands, or none of it."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.conn = db.conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

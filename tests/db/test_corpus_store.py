@@ -1,0 +1,53 @@
+"""corpus.db: idempotent upserts, exact-duplicate marking, trigram search."""
+
+from db.corpus import CorpusStore
+
+
+def doc(doc_id, page_id, text, content_hash, first_seen="2026-01-01", **extra):
+    row = {
+        "id": doc_id, "raw_page_id": page_id, "part": None, "url": f"http://a.example/{page_id}",
+        "site_id": "s", "column_name": "通知公告", "title": "关于开展社会工作宣传周活动的通知",
+        "published_at": "2024-03-05", "issuer": None, "doc_number": None, "text": text, "text_hans": text,
+        "script": "hans", "attachments": "[]", "encoding": "gb18030", "encoding_confidence": 0.99,
+        "encoding_evidence": "{}", "repairs": "{}", "flags": "[]", "content_hash": content_hash,
+        "raw_sha256": "x", "pipeline_version": "v1", "first_seen": first_seen, "last_seen": first_seen,
+    }
+    row.update(extra)
+    return row
+
+
+def test_upsert_is_idempotent(tmp_path):
+    store = CorpusStore(tmp_path / "corpus.db")
+    docs = [doc("p1", "p1", "各街道民政科：现将养老服务补贴申领事项通知如下。", "h1")]
+    assert store.upsert_documents(["p1"], docs)["inserted"] == 1
+    before = list(store.db.query("SELECT rowid, * FROM documents"))
+    assert store.upsert_documents(["p1"], docs) == {"inserted": 0, "updated": 0, "unchanged": 1, "removed": 0}
+    assert list(store.db.query("SELECT rowid, * FROM documents")) == before
+
+
+def test_parts_that_disappear_are_removed(tmp_path):
+    store = CorpusStore(tmp_path / "corpus.db")
+    store.upsert_documents(["p"], [doc("p-p1", "p", "一", "a", part=1), doc("p-p2", "p", "二", "b", part=2)])
+    counts = store.upsert_documents(["p"], [doc("p-p1", "p", "一", "a", part=1)])
+    assert counts["removed"] == 1
+    assert [r["id"] for r in store.db.query("SELECT id FROM documents")] == ["p-p1"]
+
+
+def test_exact_duplicates_point_at_earliest(tmp_path):
+    store = CorpusStore(tmp_path / "corpus.db")
+    store.upsert_documents(["late"], [doc("late", "late", "同一通知", "same", first_seen="2026-02-01")])
+    store.upsert_documents(["early"], [doc("early", "early", "同一通知", "same", first_seen="2026-01-01")])
+    rows = {r["id"]: r["duplicate_of"] for r in store.db.query("SELECT id, duplicate_of FROM documents")}
+    assert rows == {"early": None, "late": "early"}
+    assert store.stats()["unique_documents"] == 1
+    assert [r["id"] for r in store.db.query("SELECT id FROM canonical_documents")] == ["early"]
+
+
+def test_trigram_search_and_short_query_fallback(tmp_path):
+    store = CorpusStore(tmp_path / "corpus.db")
+    store.upsert_documents(["p1"], [doc("p1", "p1", "做好最低生活保障资金发放工作", "h1")])
+    store.upsert_documents(["p2"], [doc("p2", "p2", "婚姻登记服务时间调整", "h2", title="婚姻登记公告")])
+    assert [h["id"] for h in store.search("生活保障")] == ["p1"]
+    assert "【" in store.search("生活保障")[0]["snippet"]
+    assert [h["id"] for h in store.search("婚姻")] == ["p2"]  # two characters: LIKE fallback
+    assert store.search("不存在的词语") == []
