@@ -62,6 +62,19 @@ class CorpusStore:
             self._mark_duplicates(touched_hashes)
         return counts
 
+    def touch_last_seen(self, seen: dict[str, str]) -> int:
+        """Move documents' last_seen forward to their raw page's latest sighting; return rows changed."""
+        current = self.db.query("SELECT DISTINCT raw_page_id, last_seen FROM documents")
+        updates = [
+            (seen[row["raw_page_id"]], row["raw_page_id"])
+            for row in current
+            if seen.get(row["raw_page_id"], "") > row["last_seen"]
+        ]
+        if updates:
+            with transaction(self.db):
+                self.db.conn.executemany("UPDATE documents SET last_seen = ? WHERE raw_page_id = ?", updates)
+        return len(updates)
+
     def _mark_duplicates(self, hashes: set[str]) -> None:
         """Point exact duplicates at the earliest-seen document with the same content hash."""
         for content_hash in hashes:
@@ -95,15 +108,11 @@ class CorpusStore:
         unique = self.db.execute("SELECT COUNT(*) FROM documents WHERE duplicate_of IS NULL").fetchone()[0]
         sites = {
             row["site_id"]: row["n"]
-            for row in self.db.query(
-                "SELECT site_id, COUNT(*) AS n FROM documents GROUP BY site_id ORDER BY site_id"
-            )
+            for row in self.db.query("SELECT site_id, COUNT(*) AS n FROM documents GROUP BY site_id ORDER BY site_id")
         }
         encodings = {
             row["encoding"]: row["n"]
-            for row in self.db.query(
-                "SELECT encoding, COUNT(*) AS n FROM documents GROUP BY encoding ORDER BY n DESC"
-            )
+            for row in self.db.query("SELECT encoding, COUNT(*) AS n FROM documents GROUP BY encoding ORDER BY n DESC")
         }
         return {
             "documents": total,

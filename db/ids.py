@@ -25,3 +25,10 @@ def document_id_for(page_id: str, part: int | None) -> str:
 def sha256_hex(body: bytes) -> str:
     """Return the sha256 hex digest of raw bytes."""
     return hashlib.sha256(body).hexdigest()
+
+
+def new_run_id() -> str:
+    """Return a sortable crawl run id: the UTC start time, YYYYMMDDTHHMMSSffffffZ."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -45,6 +45,8 @@ class KnownPage:
     sha256: str | None
     fetched_at: str | None
     status: int | None
+    last_seen: str | None = None  # last time the crawler checked the page (200, 304 or error)
+    error: str | None = None  # why the last attempt failed, if it did (too_large, http_404, ...)
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,12 @@ class RawStore:
 
     def finish_run(self, run_id: str, stats: dict) -> None:
         """Record the end of a crawl run with its summary."""
-        self.db["crawl_runs"].update(
-            run_id, {"finished_at": utc_now(), "stats": json.dumps(stats, ensure_ascii=False)}
-        )
+        self.db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "stats": json.dumps(stats, ensure_ascii=False)})
 
     def last_run(self) -> dict | None:
         """Return the latest finished run: run_id, times, and its stored stats."""
         rows = list(
-            self.db.query(
-                "SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1"
-            )
+            self.db.query("SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1")
         )
         if not rows:
             return None
@@ -119,8 +117,16 @@ class RawStore:
     def run_summary(self, run_id: str, failed_sites: list[str] | None = None) -> dict:
         """Return a run's totals over all sites plus per-site counts, from the fetch log."""
         by_site = self.run_counts(run_id)
-        keys = ("pages_fetched", "list_pages", "detail_pages_new", "detail_pages_changed",
-                "detail_pages_unchanged", "not_modified", "detail_pages_downloaded", "errors")
+        keys = (
+            "pages_fetched",
+            "list_pages",
+            "detail_pages_new",
+            "detail_pages_changed",
+            "detail_pages_unchanged",
+            "not_modified",
+            "detail_pages_downloaded",
+            "errors",
+        )
         totals = {key: sum(counts.get(key) or 0 for counts in by_site.values()) for key in keys}
         return {"run_id": run_id, **totals, "by_site": by_site, "failed_sites": sorted(failed_sites or [])}
 
@@ -130,9 +136,7 @@ class RawStore:
         sql = """SELECT url, etag, last_modified, sha256, fetched_at, status
                  FROM raw_pages WHERE site_id = ?"""
         return {
-            row["url"]: KnownPage(
-                row["etag"], row["last_modified"], row["sha256"], row["fetched_at"], row["status"]
-            )
+            row["url"]: KnownPage(row["etag"], row["last_modified"], row["sha256"], row["fetched_at"], row["status"])
             for row in self.db.query(sql, [site_id])
         }
 
@@ -247,13 +251,16 @@ class RawStore:
             where.append("p.last_seen >= ?")
             params.append(since)
         if not reprocess:
-            where.append(
-                "(c.page_id IS NULL OR c.pipeline_version != ? OR c.raw_sha256 IS NOT p.sha256)"
-            )
+            where.append("(c.page_id IS NULL OR c.pipeline_version != ? OR c.raw_sha256 IS NOT p.sha256)")
             params.append(pipeline_version)
         sql = f"""SELECT p.id FROM raw_pages p LEFT JOIN clean_status c ON c.page_id = p.id
-                  WHERE {' AND '.join(where)} ORDER BY p.site_id, p.id"""
+                  WHERE {" AND ".join(where)} ORDER BY p.site_id, p.id"""
         return [row["id"] for row in self.db.query(sql, params)]
+
+    def last_seen_by_page(self) -> dict[str, str]:
+        """Return every detail page's last sighting by the crawler (200, 304 or error)."""
+        sql = "SELECT id, last_seen FROM raw_pages WHERE page_type = 'detail'"
+        return {row["id"]: row["last_seen"] for row in self.db.query(sql)}
 
     def pages(self, page_ids: list[str]) -> Iterator[RawPageRow]:
         """Yield the stored raw pages for the given ids (bodies included)."""

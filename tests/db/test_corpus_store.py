@@ -5,12 +5,30 @@ from db.corpus import CorpusStore
 
 def doc(doc_id, page_id, text, content_hash, first_seen="2026-01-01", **extra):
     row = {
-        "id": doc_id, "raw_page_id": page_id, "part": None, "url": f"http://a.example/{page_id}",
-        "site_id": "s", "column_name": "通知公告", "title": "关于开展社会工作宣传周活动的通知",
-        "published_at": "2024-03-05", "issuer": None, "doc_number": None, "text": text, "text_hans": text,
-        "script": "hans", "attachments": "[]", "encoding": "gb18030", "encoding_confidence": 0.99,
-        "encoding_evidence": "{}", "repairs": "{}", "flags": "[]", "content_hash": content_hash,
-        "raw_sha256": "x", "pipeline_version": "v1", "first_seen": first_seen, "last_seen": first_seen,
+        "id": doc_id,
+        "raw_page_id": page_id,
+        "part": None,
+        "url": f"http://a.example/{page_id}",
+        "site_id": "s",
+        "column_name": "通知公告",
+        "title": "关于开展社会工作宣传周活动的通知",
+        "published_at": "2024-03-05",
+        "issuer": None,
+        "doc_number": None,
+        "text": text,
+        "text_hans": text,
+        "script": "hans",
+        "attachments": "[]",
+        "encoding": "gb18030",
+        "encoding_confidence": 0.99,
+        "encoding_evidence": "{}",
+        "repairs": "{}",
+        "flags": "[]",
+        "content_hash": content_hash,
+        "raw_sha256": "x",
+        "pipeline_version": "v1",
+        "first_seen": first_seen,
+        "last_seen": first_seen,
     }
     row.update(extra)
     return row
@@ -51,3 +69,11 @@ def test_trigram_search_and_short_query_fallback(tmp_path):
     assert "【" in store.search("生活保障")[0]["snippet"]
     assert [h["id"] for h in store.search("婚姻")] == ["p2"]  # two characters: LIKE fallback
     assert store.search("不存在的词语") == []
+
+
+def test_touch_last_seen_only_moves_forward(tmp_path):
+    store = CorpusStore(tmp_path / "corpus.db")
+    store.upsert_documents(["p1"], [doc("p1", "p1", "通知正文", "h1", first_seen="2026-01-01")])
+    assert store.touch_last_seen({"p1": "2025-12-31"}) == 0
+    assert store.touch_last_seen({"p1": "2026-02-01", "gone": "2026-02-01"}) == 1
+    assert [r["last_seen"] for r in store.db.query("SELECT last_seen FROM documents")] == ["2026-02-01"]

@@ -52,8 +52,9 @@ def test_schema_md_matches_database(tmp_path, db_name, opener):
     for table, columns in real.items():
         if table.endswith("_fts") or table in views:
             continue  # FTS and views are documented by prose; their columns come from documents
-        assert columns == doc[table], f"{db_name}.{table}: undocumented {columns - doc[table]}, " \
-                                      f"documented but missing {doc[table] - columns}"
+        assert columns == doc[table], (
+            f"{db_name}.{table}: undocumented {columns - doc[table]}, documented but missing {doc[table] - columns}"
+        )
 
 
 def test_databases_use_wal(tmp_path):
