@@ -1,0 +1,84 @@
+"""The one home of Scrapy settings: polite defaults, plus what a registry entry changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawlers.sites import Limits, Site
+
+USER_AGENT = "zhcorpus/0.1 (+https://zhcorpus.example/bot; Chinese public-notice corpus crawler)"
+
+# Priority of our proxy middleware: before Scrapy's HttpProxyMiddleware (750), which then honours the
+# `proxy` meta key we set, and after RobotsTxtMiddleware (100), whose robots.txt requests pass through us.
+FIXTURE_PROXY_MIDDLEWARE_PRIORITY = 740
+
+# Settings every crawl gets, whatever the site.
+BASE_SETTINGS: dict[str, Any] = {
+    "BOT_NAME": "zhcorpus",
+    "USER_AGENT": USER_AGENT,
+    "ROBOTSTXT_OBEY": True,
+    # Polite pacing for real servers; AutoThrottle backs off further when a server slows down.
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+    "DOWNLOAD_DELAY": 1.0,
+    "DOWNLOAD_DELAY_JITTER": 0.5,  # each delay varies by ±50%
+    "AUTOTHROTTLE_ENABLED": True,
+    "AUTOTHROTTLE_START_DELAY": 2.0,
+    "AUTOTHROTTLE_MAX_DELAY": 30.0,
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
+    # Transient failures are retried; what is still failing afterwards is stored with its status.
+    "RETRY_ENABLED": True,
+    "RETRY_TIMES": 2,
+    "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+    # Every status reaches the spider so it can be stored (redirects are still followed, unlike
+    # the per-request `handle_httpstatus_all` meta key, which would also switch redirects off).
+    "HTTPERROR_ALLOW_ALL": True,
+    "TELNETCONSOLE_ENABLED": False,
+    # Raw pages are the cache: an HTTP cache would hide what the server really sent this run.
+    "HTTPCACHE_ENABLED": False,
+    "DOWNLOADER_MIDDLEWARES": {
+        "crawlers.middlewares.FixtureProxyMiddleware": FIXTURE_PROXY_MIDDLEWARE_PRIORITY,
+    },
+    "ITEM_PIPELINES": {"crawlers.pipelines.RawStorePipeline": 300},
+    "LOG_LEVEL": "INFO",
+    "LOG_STDOUT": False,
+}
+
+# Rule BUNDLED_SITES_UNTHROTTLED: a bundled site is served by fixtures/ from 127.0.0.1, so there is no
+# real server to be polite to and a full crawl of all bundled sites should take seconds. Only sites
+# marked `bundled: true` in the registry get this; every real site keeps the polite pacing above.
+BUNDLED_SITE_OVERRIDES: dict[str, Any] = {
+    "DOWNLOAD_DELAY": 0,
+    "DOWNLOAD_DELAY_JITTER": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+}
+
+
+def limit_settings(limits: Limits) -> dict[str, Any]:
+    """Return the Scrapy settings that follow from a site's effective limits."""
+    return {
+        "DOWNLOAD_MAXSIZE": limits.max_page_bytes,
+        "DOWNLOAD_WARNSIZE": limits.max_page_bytes // 2,
+        "DOWNLOAD_TIMEOUT": limits.download_timeout,
+        # Each followed "next page" adds one to Scrapy's depth, so the walk through the list pages
+        # needs max_list_pages levels; max_depth is the safety net for hops beyond that.
+        "DEPTH_LIMIT": limits.max_list_pages + limits.max_depth,
+    }
+
+
+def settings_for_site(
+    site: Site,
+    *,
+    fixture_proxy: str | None = None,
+    fixture_hosts: list[str] | None = None,
+    limits: Limits | None = None,
+) -> dict[str, Any]:
+    """Return the complete Scrapy settings for crawling one registry site (`limits`: per-run override)."""
+    settings = {**BASE_SETTINGS, **limit_settings(limits or site.effective_limits)}
+    if site.bundled:
+        settings.update(BUNDLED_SITE_OVERRIDES)
+    if fixture_proxy:
+        settings["FIXTURE_PROXY"] = fixture_proxy
+    settings["FIXTURE_HOSTS"] = list(fixture_hosts or [])
+    return settings

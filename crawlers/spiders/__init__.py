@@ -1,0 +1,1 @@
+"""Spiders: one module per page-template family, each driven by the site registry."""
