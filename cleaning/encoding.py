@@ -1,0 +1,329 @@
+"""Decode raw page bytes to text: BOM, strict UTF-8, then GB18030 vs Big5 chosen by the bytes themselves.
+
+Declared charsets (HTTP header, <meta>) and the registry's hint are evidence to verify, never truth:
+real pages declare gb2312 and use GBK-only characters, serve GBK under ``ISO-8859-1``, keep a stale
+gb2312 meta over UTF-8 bytes, or send Big5 bytes labelled gb2312. A label only decides between
+candidates whose character-frequency scores are close. Undecodable bytes are counted and shown as
+U+FFFD, never dropped silently.
+
+Speed: one strict UTF-8 pass over the page, then scoring on a sample of at most SAMPLE_BYTES taken from
+the non-ASCII-bearing stretches of the page, then one full decode with the chosen codec; all decoding
+is done by the C codecs.
+"""
+
+from __future__ import annotations
+
+import codecs
+import inspect
+import logging
+import re
+from dataclasses import dataclass, field
+
+import chardet
+
+from cleaning.charfreq import COMMON_HANS, COMMON_HANT_ONLY, COMMON_HANZI, score_chinese
+
+__all__ = [
+    "COMMON_HANS",
+    "COMMON_HANT_ONLY",
+    "COMMON_HANZI",
+    "Decoded",
+    "charset_from_content_type",
+    "charset_from_meta",
+    "decode_bytes",
+    "decode_counting",
+    "normalize_label",
+    "score_chinese",
+]
+
+logger = logging.getLogger(__name__)
+
+# Byte-order marks, longest first (UTF-32 LE starts with the UTF-16 LE mark).
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# Declared labels -> the codec we actually decode with. GB labels all mean "some subset of GB18030";
+# Big5 labels mean cp950 (Microsoft's Big5, what servers really send). Latin-1 labels follow WHATWG.
+LABEL_CODECS: dict[str, str] = {
+    "gb2312": "gb18030",  # <meta charset=gb2312> on pages full of GBK-only characters
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "euc-cn": "gb18030",
+    "csgb2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gb_2312": "gb18030",
+    "gb18030": "gb18030",
+    "hz-gb-2312": "hz",
+    "big5": "cp950",
+    "x-big5": "cp950",
+    "cn-big5": "cp950",
+    "csbig5": "cp950",
+    "cp950": "cp950",
+    "big5-hkscs": "big5hkscs",
+    "big5hkscs": "big5hkscs",
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+}
+
+# The family a codec belongs to when comparing a label with what the bytes say.
+CJK_FAMILY: dict[str, str] = {"gb18030": "gb18030", "cp950": "big5", "big5hkscs": "big5"}
+
+# Non-CJK encodings chardet may choose between when the page is not Chinese at all.
+NON_CJK_CANDIDATES: tuple[str, ...] = (
+    "utf-16",
+    "utf-32",
+    "windows-1252",
+    "iso-8859-1",
+    "iso-8859-2",
+    "windows-1251",
+    "koi8-r",
+    "shift_jis",
+    "euc-jp",
+    "euc-kr",
+)
+
+SAMPLE_BYTES = 2_048  # bytes of non-ASCII-bearing text scored per candidate codec
+MIN_CJK_SCORE = 0.5  # below this frequency score a CJK reading is not believed
+DECLARED_MARGIN = 0.08  # a declared label wins over the best reading if it scores within this margin
+HINT_MARGIN = 0.15  # the operator's registry hint wins within a wider margin
+UTF8_MAX_BAD_SHARE = 0.02  # a page this close to valid UTF-8 is UTF-8 with a few broken bytes
+UTF8_MIN_CHARS = 8  # ...if it has at least this many valid multi-byte characters
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
+_SURROGATE = re.compile("[\udc80-\udcff]")
+# A stretch of bytes that may hold multi-byte characters, starting at a high byte. Bytes below 0x30 and
+# 0x3A-0x3F are never part of a GBK, GB18030, Big5 or UTF-8 multi-byte character, so a stretch after
+# one of them starts on a character boundary.
+_HIGH_STRETCH = re.compile(rb"[\x80-\xff][\x30-\x39\x40-\xff]*")
+_NUL_PAIR = re.compile(rb"[\x01-\x7f]\x00|\x00[\x01-\x7f]")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Decoded text with the codec used, a confidence in [0, 1] and the evidence behind the choice."""
+
+    text: str
+    encoding: str | None
+    confidence: float
+    evidence: dict = field(default_factory=dict)
+
+
+def normalize_label(label: str | None) -> str | None:
+    """Return the Python codec to decode a declared charset label with, or None if unknown."""
+    if not label:
+        return None
+    key = label.strip().strip("\"'").lower()
+    if key in LABEL_CODECS:
+        return LABEL_CODECS[key]
+    try:
+        return codecs.lookup(key).name
+    except LookupError:
+        return None
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """Return the charset label of a Content-Type header value, if any."""
+    if not content_type:
+        return None
+    m = _HEADER_CHARSET.search(content_type)
+    return m.group(1) if m else None
+
+
+def charset_from_meta(body: bytes) -> str | None:
+    """Return the charset label declared by a <meta> tag in the first 4 KB, if any."""
+    m = _META_CHARSET.search(body[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_counting(body: bytes, codec: str) -> tuple[str, int]:
+    """Return (text with U+FFFD for each undecodable byte, number of undecodable bytes).
+
+    Under GB18030 a lone byte 0x80 is the euro sign (as in Windows code page 936), not an error.
+    """
+    try:
+        return body.decode(codec), 0
+    except UnicodeDecodeError:
+        pass
+    raw = body.decode(codec, errors="surrogateescape")
+    if codec == "gb18030":
+        raw = raw.replace("\udc80", "€")
+    bad = len(_SURROGATE.findall(raw))
+    return (_SURROGATE.sub("\ufffd", raw) if bad else raw), bad
+
+
+def sample_high_bytes(body: bytes, limit: int = SAMPLE_BYTES) -> bytes:
+    """Return up to limit bytes of the stretches of body that hold non-ASCII bytes, joined by spaces."""
+    parts: list[bytes] = []
+    size = 0
+    for m in _HIGH_STRETCH.finditer(body):
+        parts.append(m.group(0))
+        size += m.end() - m.start() + 1
+        if size >= limit:
+            break
+    return b" ".join(parts)
+
+
+def _decode_utf8(body: bytes) -> tuple[str, int] | None:
+    """Return (text, cut tail bytes) if body is strict UTF-8, tolerating one cut final character."""
+    try:
+        return body.decode("utf-8"), 0
+    except UnicodeDecodeError as err:
+        tail = len(body) - err.start
+        if err.reason == "unexpected end of data" and tail < 4:
+            try:
+                return body[: err.start].decode("utf-8"), tail
+            except UnicodeDecodeError:
+                return None
+        return None
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """Return True if sample is UTF-8 with a few broken bytes (a CMS cut a character, a stray byte)."""
+    valid = sample.decode("utf-8", errors="ignore")
+    bad = len(sample) - len(valid.encode("utf-8"))
+    if bad > UTF8_MAX_BAD_SHARE * len(sample):
+        return False
+    good = len(valid) - len(valid.encode("ascii", errors="ignore"))
+    return good >= UTF8_MIN_CHARS and bad <= UTF8_MAX_BAD_SHARE * (good * 3)
+
+
+def _score_sample(sample: bytes, codec: str) -> float:
+    """Return the Chinese score of sample read with codec; a cut final character is not held against it."""
+    text = sample.decode(codec, errors="replace")
+    if text.endswith("\ufffd"):
+        text = text[:-1]
+    return score_chinese(text)
+
+
+def _decode_big5(body: bytes) -> tuple[str, int, str]:
+    """Decode Big5 as cp950, or big5hkscs when that leaves fewer undecodable bytes."""
+    text, bad = decode_counting(body, "cp950")
+    if bad:
+        hk_text, hk_bad = decode_counting(body, "big5hkscs")
+        if hk_bad < bad:
+            return hk_text, hk_bad, "big5hkscs"
+    return text, bad, "cp950"
+
+
+def _utf16_candidate(body: bytes) -> str | None:
+    """Return utf-16-le / utf-16-be if the first KB looks like BOM-less UTF-16 of mostly ASCII text."""
+    head = body[:1024]
+    if len(head) < 16 or head.count(0) < len(head) // 4:
+        return None
+    pairs = _NUL_PAIR.findall(head)
+    le = sum(1 for p in pairs if p[1] == 0)
+    be = len(pairs) - le
+    return "utf-16-le" if le > be else "utf-16-be"
+
+
+def _chardet_detect(body: bytes) -> dict:
+    """Run chardet on body with charset declarations removed, limited to non-CJK candidates if it can."""
+    stripped = _META_CHARSET.sub(b"<meta>", body[: 4 * SAMPLE_BYTES])
+    if _CHARDET_LIMITS:  # chardet >= 7 takes a candidate list
+        return chardet.detect(stripped, include_encodings=list(NON_CJK_CANDIDATES))
+    return chardet.detect(stripped)
+
+
+_CHARDET_LIMITS = "include_encodings" in inspect.signature(chardet.detect).parameters
+
+
+def decode_bytes(body: bytes, headers_content_type: str | None = None, hint: str | None = None) -> Decoded:
+    """Return the page text decoded by evidence from the bytes; labels only decide near ties."""
+    header_label = charset_from_content_type(headers_content_type)
+    meta_label = charset_from_meta(body)
+    evidence: dict = {
+        "bom": None,
+        "declared_header": header_label,
+        "declared_meta": meta_label,
+        "detected": None,
+        "hint": hint,
+        "undecodable_bytes": 0,
+    }
+    if not body:
+        return Decoded("", None, 0.0, evidence)
+
+    for bom, codec in BOMS:
+        if body.startswith(bom):
+            evidence["bom"] = codec
+            text, bad = decode_counting(body[len(bom) :], codec)
+            evidence["undecodable_bytes"] = bad
+            return Decoded(text, codec, 1.0, evidence)
+
+    utf8 = _decode_utf8(body)
+    if utf8 is not None:
+        text, cut = utf8
+        evidence["detected"] = "utf-8"
+        if cut:
+            evidence["truncated_tail_bytes"] = cut
+        return Decoded(text, "utf-8", 0.9 if text.isascii() else 0.99, evidence)
+
+    utf16 = _utf16_candidate(body)
+    if utf16:
+        text, bad = decode_counting(body[: len(body) // 2 * 2], utf16)
+        if bad == 0 and "\x00" not in text:
+            evidence["detected"] = utf16
+            return Decoded(text, utf16, 0.8, evidence)
+
+    sample = sample_high_bytes(body)
+    if _mostly_utf8(sample):
+        text, bad = decode_counting(body, "utf-8")
+        evidence["detected"] = "utf-8"
+        evidence["undecodable_bytes"] = bad
+        return Decoded(text, "utf-8", 0.9, evidence)
+
+    scores = {"gb18030": _score_sample(sample, "gb18030"), "cp950": _score_sample(sample, "cp950")}
+    evidence["scores"] = {k: round(v, 3) for k, v in scores.items()}
+    best = max(scores, key=scores.__getitem__)
+    chosen = best
+    declared = [normalize_label(header_label), normalize_label(meta_label)]
+    for label_codec, margin in ((normalize_label(hint), HINT_MARGIN), *((d, DECLARED_MARGIN) for d in declared)):
+        family = CJK_FAMILY.get(label_codec or "")
+        if family and family != CJK_FAMILY[best]:
+            other = "gb18030" if family == "gb18030" else "cp950"
+            if scores[other] >= MIN_CJK_SCORE and scores[best] - scores[other] <= margin:
+                chosen = other
+                break
+    if scores[chosen] >= MIN_CJK_SCORE:
+        if chosen == "gb18030":
+            text, bad = decode_counting(body, "gb18030")
+        else:
+            text, bad, chosen = _decode_big5(body)
+        runner_up = min(scores.values())
+        confidence = min(1.0, max(0.0, 0.5 + scores[CJK_FAMILY_CODEC[CJK_FAMILY[chosen]]] - runner_up))
+        evidence["detected"] = chosen
+        evidence["undecodable_bytes"] = bad
+        return Decoded(text, chosen, round(confidence, 3), evidence)
+
+    # Not Chinese: let chardet judge the bytes alone, without the page's own declaration.
+    result = _chardet_detect(body)
+    codec = normalize_label(result.get("encoding")) or "cp1252"
+    if CJK_FAMILY.get(codec) or codec == "utf-8":
+        codec = "cp1252"  # already ruled out above: the bytes did not read as Chinese or UTF-8
+    evidence["detected"] = codec
+    try:
+        text, bad = decode_counting(body, codec)
+    except LookupError:
+        codec = "cp1252"
+        text, bad = decode_counting(body, codec)
+    evidence["undecodable_bytes"] = bad
+    return Decoded(text, codec, round(float(result.get("confidence") or 0.0), 3), evidence)
+
+
+CJK_FAMILY_CODEC: dict[str, str] = {"gb18030": "gb18030", "big5": "cp950"}

@@ -1,0 +1,173 @@
+"""Vectorised shingling, MinHash signatures (rensa) and LSH band keys over dedup keys.
+
+Character 5-grams of many keys are hashed at once with numpy (a polynomial over code points, then a
+splitmix64 finaliser), and rensa's Rust MinHash turns the flat hash buffer into a signature matrix.
+``bench/dedup/RESULTS.md`` has the measurements that picked rensa over datasketch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import rensa
+
+SEED = 20240601  # fixed: signatures stored in SQLite must stay comparable across runs
+_POLY = np.uint64(0x100000001B3)  # FNV-64 prime as the polynomial base
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def mix64(x: np.ndarray) -> np.ndarray:
+    """Return the splitmix64 finaliser of a uint64 array (a good bit mixer, wraps mod 2**64)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+@dataclass
+class ShingleBatch:
+    """Flat 5-gram hashes of several keys: ``hashes[offsets[i]:offsets[i+1]]`` belong to key i."""
+
+    hashes: np.ndarray  # uint64
+    offsets: np.ndarray  # uint64, len(keys) + 1
+
+
+def shingle_hashes(keys: list[str], ngram: int) -> ShingleBatch:
+    """Return the hashes of every character n-gram of each key (keys shorter than n give none)."""
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    counts = np.maximum(lengths - (ngram - 1), 0)
+    offsets = np.zeros(len(keys) + 1, dtype=np.uint64)
+    np.cumsum(counts, out=offsets[1:])
+    if not counts.sum():
+        return ShingleBatch(np.zeros(0, dtype=np.uint64), offsets)
+    cps = np.frombuffer("".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    n = len(cps) - (ngram - 1)
+    with np.errstate(over="ignore"):
+        h = cps[:n].copy()
+        for k in range(1, ngram):
+            h *= _POLY
+            h += cps[k : k + n]
+        h = mix64(h)
+    # Keep windows that start in a key and end in the same key.
+    starts = np.zeros(len(keys), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    valid = np.repeat(starts, counts) + (
+        np.arange(int(counts.sum())) - np.repeat(offsets[:-1].astype(np.int64), counts)
+    )
+    return ShingleBatch(h[valid], offsets)
+
+
+def minhash_matrix(batch: ShingleBatch, num_perm: int) -> np.ndarray:
+    """Return the (n, num_perm) uint32 MinHash signatures of a shingle batch (rows without shingles are 0)."""
+    rows = len(batch.offsets) - 1
+    if rows == 0:
+        return np.zeros((0, num_perm), dtype=np.uint32)
+    matrix = rensa.RMinHash.digest_matrix_from_flat_token_hashes(batch.hashes, batch.offsets, num_perm, SEED)
+    sigs = np.array(matrix.to_rows(), dtype=np.uint32).reshape(rows, num_perm)
+    empty = batch.offsets[1:] == batch.offsets[:-1]
+    sigs[empty] = 0
+    return sigs
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Return (n, bands) uint64 LSH keys; the band number is mixed in so one sorted array holds all bands."""
+    n = sigs.shape[0]
+    parts = sigs[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.zeros((n, bands), dtype=np.uint64)
+        for r in range(rows):
+            h = mix64(h * _POLY + parts[:, :, r])
+        h ^= (np.arange(1, bands + 1, dtype=np.uint64) * _GOLDEN)[None, :]
+        return mix64(h)
+
+
+def anchor_mask(hashes: np.ndarray, sample_bits: int) -> np.ndarray:
+    """Return which shingle hashes are anchors: a content-defined 1/2**bits sample, the same in every doc."""
+    return (hashes >> np.uint64(64 - sample_bits)) == 0
+
+
+def estimate_jaccard(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
+    """Return the share of equal MinHash slots, row by row."""
+    return (sigs_a == sigs_b).mean(axis=1)
+
+
+class SortedPostings:
+    """uint64 keys -> int positions, as a few sorted segments (merged geometrically, like an LSM tree)."""
+
+    def __init__(self) -> None:
+        self.segments: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def __len__(self) -> int:
+        return sum(len(k) for k, _ in self.segments)
+
+    def add(self, keys: np.ndarray, positions: np.ndarray) -> None:
+        """Add postings; positions must be larger than any already added (kept sorted within a key)."""
+        if not len(keys):
+            return
+        order = np.argsort(keys, kind="stable")
+        self.segments.append((keys[order], positions[order]))
+        while len(self.segments) > 1 and len(self.segments[-1][0]) * 2 >= len(self.segments[-2][0]):
+            (k1, p1), (k2, p2) = self.segments[-2], self.segments[-1]
+            keys_m, pos_m = np.concatenate([k1, k2]), np.concatenate([p1, p2])
+            order = np.argsort(keys_m, kind="stable")  # stable: earlier positions stay first
+            self.segments[-2:] = [(keys_m[order], pos_m[order])]
+
+    def lookup(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (owner, position) for every posting whose key equals one of keys (owners[i] owns keys[i])."""
+        out_o, out_p = [], []
+        for seg_keys, seg_pos in self.segments:
+            left = np.searchsorted(seg_keys, keys, side="left")
+            right = np.searchsorted(seg_keys, keys, side="right")
+            counts = right - left
+            total = int(counts.sum())
+            if not total:
+                continue
+            starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
+            out_o.append(np.repeat(owners, counts))
+            out_p.append(seg_pos[starts + np.arange(total)])
+        if not out_o:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        return np.concatenate(out_o), np.concatenate(out_p)
+
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        """Return how many postings each key has."""
+        total = np.zeros(len(keys), dtype=np.int64)
+        for seg_keys, _ in self.segments:
+            total += np.searchsorted(seg_keys, keys, side="right") - np.searchsorted(seg_keys, keys, side="left")
+        return total
+
+
+def pairs_within(
+    keys: np.ndarray, owners: np.ndarray, limit: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (later, earlier) owner pairs sharing a key; owners must be non-decreasing along keys.
+
+    With ``limit``, entry i pairs only with the first ``limit[i]`` entries of its key.
+    """
+    if len(keys) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.argsort(keys, kind="stable")
+    k, o = keys[order], owners[order]
+    new_run = np.empty(len(k), dtype=bool)
+    new_run[0] = True
+    new_run[1:] = k[1:] != k[:-1]
+    run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(k)), 0))
+    rank = np.arange(len(k)) - run_start
+    if limit is not None:
+        rank = np.minimum(rank, limit[order])
+    total = int(rank.sum())
+    if not total:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    later = np.repeat(np.arange(len(k)), rank)
+    offset = np.arange(total) - np.repeat(np.cumsum(rank) - rank, rank)
+    earlier = run_start[later] + offset
+    a, b = o[later], o[earlier]
+    keep = a != b
+    return a[keep], b[keep]

@@ -1,0 +1,405 @@
+"""Mojibake repair: undo a wrong decoding run by run, only where the result is clearly more Chinese.
+
+Classes repaired (each named in ``Repaired.repairs`` as ``mojibake:<class>``):
+
+- ``utf8_as_gbk``: UTF-8 bytes read as GBK or GB18030 (鍙戝竷閫氱煡 -> 发布通知). Each U+FFFD the
+  wrong decoder left stands for one lost byte; we try every byte that keeps the UTF-8 valid and keep the
+  one giving the most frequent character, and count the guess (``mojibake_guessed_bytes:N`` flag).
+- ``gbk_as_latin1``, ``big5_as_latin1``: GBK/GB18030 or Big5 bytes read as Latin-1 or Windows-1252
+  (Éç»á¹¤×÷ -> 社会工作).
+- ``utf8_as_latin1``: UTF-8 read as Latin-1/Windows-1252 (ç¤¾ä¼š -> 社会), applied up to three times
+  for double (and triple) UTF-8.
+
+A run is replaced only when the re-decoded text decodes strictly, holds at least MIN_CJK_CHARS CJK
+characters, scores at least MIN_SCORE on the character-frequency scale and beats the damaged run by
+MIN_GAIN. Clean Chinese text never gets there: its GBK bytes are not UTF-8, and it holds no runs of
+Latin-1 letters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from cleaning.charfreq import (
+    BIG5_LEVEL1,
+    COMMON_BIGRAMS,
+    COMMON_LEVEL1,
+    GB2312_LEVEL1,
+    char_weight,
+    looks_traditional,
+    score_chinese,
+)
+
+MIN_SCORE = 0.55  # the repaired run must look like real Chinese
+MIN_GAIN = 0.35  # ... and clearly more than the damaged run does
+MIN_CJK_CHARS = 2
+MAX_LATIN_PASSES = 3  # double and triple UTF-8
+WORD_BONUS = 3.0  # a guessed character that forms a known word with a neighbour
+UNIT_BONUS = 2.0  # ...or is a unit after a digit (5月, 3个)
+CONSISTENT_BONUS = 3.0  # ...or is a byte the wrong decoder would have dropped there
+PAIR_BONUS = 2.0  # ...or closes a bracket the line opened
+# Characters that follow a number: 2024年3月5日, 12万元, 3个, 20人次.
+UNITS_AFTER_DIGIT = "年月日号时分秒万亿元个人次家项件名岁周天条张户届期批"
+CLOSING = {"）": "（", "》": "《", "”": "“", "】": "【", "」": "「"}
+
+# Windows-1252 characters for bytes 0x80-0x9F; the rest of 0x00-0xFF read as Latin-1.
+CP1252_HIGH = "".join(bytes((b,)).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0))
+_LATIN_TO_BYTE: dict[str, int] = {chr(b): b for b in range(0x100)}
+_LATIN_TO_BYTE.update({c: 0x80 + i for i, c in enumerate(CP1252_HIGH)})
+# Bytes Windows-1252 leaves unassigned: a strict decoder turned them into U+FFFD.
+CP1252_UNASSIGNED = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
+_LATIN_CLASS = "\x80-\xff" + re.escape("".join(c for c in CP1252_HIGH if c > "\xff")) + "\ufffd"
+# A stretch of Latin-1 / Windows-1252 characters, with ASCII inside (GBK and Big5 trail bytes
+# 0x40-0x7E read as ASCII letters), starting and ending with a non-ASCII one, on one line.
+_LATIN_RUN = re.compile(f"[{_LATIN_CLASS}](?:[{_LATIN_CLASS}\x20-\x7e]*[{_LATIN_CLASS}])?")
+LATIN_SYMBOLS = "×÷±°§©µ¶·¹²³¼½¾¬¦¨¯´¸¤¢£¥"
+_LATIN1_LETTERS = re.compile("[\u00a0-\u00ff]")
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_HAN_PAIR = re.compile("(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # only a GB18030 decoder yields these from UTF-8 bytes
+
+# Byte standing for a U+FFFD (a lost byte) while we work on UTF-8-read-as-GBK runs: never valid UTF-8.
+_LOST = 0xFF
+_BARRIER = b"\xfe"  # a character GB18030 cannot encode: never valid UTF-8, never joins a run
+UTF8_FILL_BYTES: tuple[int, ...] = (*range(0x80, 0xC0), *range(0xE1, 0xF0), *range(0xC2, 0xE0), 0xE0)
+
+
+@dataclass
+class MojibakeResult:
+    """Repaired text, counts per class, and the number of lost bytes guessed."""
+
+    text: str
+    repairs: dict[str, int] = field(default_factory=dict)
+    guessed_bytes: int = 0
+
+
+def _cjk_count(text: str) -> int:
+    return len(_CJK.findall(text))
+
+
+def _accept(new: str, old: str, valid_utf8: bool = False) -> bool:
+    """Return True if new is clearly more Chinese than old.
+
+    It needs MIN_CJK_CHARS CJK characters, one of them Han; a strict UTF-8 decoding of Latin-1 text
+    (which real Latin text never is) may be a single common Han character (男, 女 in a table).
+    """
+    if "\ufffd" in new:
+        return False
+    han = _HAN.findall(new)
+    if valid_utf8 and len(han) == 1 and han[0] in COMMON_LEVEL1 and len(_CJK.findall(new)) == 1:
+        return len(new.strip()) == 1 or score_chinese(new) >= MIN_SCORE
+    if not han or _cjk_count(new) < MIN_CJK_CHARS:
+        return False
+    new_score = score_chinese(new)
+    return new_score >= MIN_SCORE and new_score >= score_chinese(old) + MIN_GAIN
+
+
+# -- Latin-1 / Windows-1252 ---------------------------------------------------------------------------
+def _latin_bytes(run: str) -> list[bytes]:
+    """Return the byte strings run may have been read from (one per guess for each U+FFFD)."""
+    out = [bytearray()]
+    for c in run:
+        if c == "\ufffd":
+            if len(out) * len(CP1252_UNASSIGNED) > 125:
+                return []
+            out = [b + bytes((u,)) for b in out for u in CP1252_UNASSIGNED]
+        else:
+            byte = _LATIN_TO_BYTE.get(c)
+            if byte is None:
+                return []
+            for b in out:
+                b.append(byte)
+    return [bytes(b) for b in out]
+
+
+def _redecode_latin(run: str) -> tuple[str, str] | None:
+    """Return (repaired text, class) for a Latin-1/cp1252 run, or None if no reading is clearly better."""
+    best: tuple[float, str, str] | None = None
+    for data in _latin_bytes(run):
+        for codec, kind in (("utf-8", "utf8_as_latin1"), ("gb18030", "gbk_as_latin1"), ("cp950", "big5_as_latin1")):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if codec == "utf-8":
+                text = _unwrap_utf8(text)
+            if _accept(text, run, valid_utf8=codec == "utf-8"):
+                score = score_chinese(text) + (0.05 if codec == "utf-8" else 0.0)  # UTF-8 validity is strong
+                if best is None or score > best[0]:
+                    best = (score, text, kind)
+    return (best[1], best[2]) if best else None
+
+
+def _unwrap_utf8(text: str) -> str:
+    """Undo further rounds of UTF-8 read as Latin-1/cp1252 (double UTF-8) while they decode."""
+    for _ in range(MAX_LATIN_PASSES - 1):
+        if not _LATIN1_LETTERS.search(text):
+            break
+        try:
+            data = bytes(_LATIN_TO_BYTE[c] for c in text)
+            text = data.decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
+            break
+    return text
+
+
+def _single_gbk_char(run: str, text: str, start: int, end: int) -> tuple[str, str] | None:
+    """Return (char, class) for two Latin-1 letters standing alone that are one very common GBK/Big5
+    character (ÄÐ -> 男 in a table cell), or None. Neighbours must not be ASCII letters or Latin-1."""
+    if len(run) != 2 or not all("\xa0" <= c <= "\xff" for c in run) or not any(c.isalpha() for c in run):
+        return None
+    if any(c in LATIN_SYMBOLS for c in run):  # 3×4, ±0.5, 5÷2 are arithmetic, not bytes
+        return None
+    around = text[start - 1 : start] + text[end : end + 1]
+    if any(c.isascii() and c.isalpha() or "\x80" <= c <= "\xff" for c in around):
+        return None
+    data = bytes(ord(c) for c in run)
+    for codec, kind in (("gb18030", "gbk_as_latin1"), ("cp950", "big5_as_latin1")):
+        try:
+            char = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if char in (GB2312_LEVEL1 if codec == "gb18030" else BIG5_LEVEL1):
+            return char, kind
+    return None
+
+
+def fix_latin_mojibake(text: str) -> tuple[str, dict[str, int]]:
+    """Repair runs of UTF-8, GBK or Big5 bytes read as Latin-1/cp1252; return (text, counts per class)."""
+    counts: dict[str, int] = {}
+    if not _LATIN_RUN.search(text):
+        return text, counts
+    out = []
+    pos = 0
+    for m in _LATIN_RUN.finditer(text):
+        run, end = m.group(0), m.end()
+        if m.start() < pos or len(_LATIN1_LETTERS.findall(run)) < 2:  # “…” and — alone are punctuation
+            continue
+        fixed = _redecode_latin(run)
+        if fixed is None and end < len(text) and "\x40" <= text[end] <= "\x7e":
+            # a GBK/Big5 lead byte whose trail byte is the ASCII letter right after the run
+            fixed = _redecode_latin(run + text[end])
+            end += 1
+        if fixed is None:
+            fixed = _single_gbk_char(run, text, m.start(), m.end())
+        if fixed is None:
+            continue
+        counts[fixed[1]] = counts.get(fixed[1], 0) + 1
+        out.append(text[pos : m.start()])
+        out.append(fixed[0])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), counts
+
+
+# -- UTF-8 read as GBK / GB18030 ----------------------------------------------------------------------
+def _gbk_bytes(text: str) -> tuple[bytearray, list[int]]:
+    """Return the bytes a GBK/GB18030 decoder read text from, and each character's start offset.
+
+    U+FFFD becomes one _LOST byte; characters GB18030 cannot encode (none can't, except lone
+    surrogates) become a barrier byte.
+    """
+    data = bytearray()
+    starts = []
+    for c in text:
+        starts.append(len(data))
+        if c == "\ufffd":
+            data.append(_LOST)
+        elif c < "\x80":
+            data.append(ord(c))
+        else:
+            try:
+                data += c.encode("gb18030")
+            except UnicodeEncodeError:
+                data += _BARRIER
+    starts.append(len(data))
+    return data, starts
+
+
+@cache
+def _gbk_rejects(lead: int, trail: int, codec: str) -> bool:
+    """Return True if a codec decoder drops byte lead when trail follows it (the U+FFFD case)."""
+    return bytes((lead, trail, 0x20)).decode(codec, errors="replace")[0] == "\ufffd"
+
+
+def _fill_lost(
+    data: bytearray, codec: str, traditional: bool, seen: frozenset[str] = frozenset(), opened: str = ""
+) -> int:
+    """Replace each _LOST byte by the byte that best completes the UTF-8 around it; return how many.
+
+    A candidate must be a byte the wrong decoder would have dropped before the byte that follows, must
+    make the UTF-8 around it valid, and among those the likeliest character wins (char_weight, plus
+    WORD_BONUS for each common word or pair already seen in the text it forms with a neighbour). Two
+    lost bytes in a row are guessed together; longer gaps are left alone.
+    """
+    filled = 0
+    pos = data.find(_LOST)
+    while pos != -1:
+        width = 2 if data[pos + 1 : pos + 2] == bytes((_LOST,)) else 1
+        if data[pos + width : pos + width + 1] == bytes((_LOST,)):
+            pos = data.find(_LOST, pos + width + 1)  # three or more lost bytes: no guess
+            continue
+        lo, hi = max(0, pos - 8), min(len(data), pos + width + 8)  # the guess and a neighbour each side
+        nxt = data[pos + width] if pos + width < len(data) else None
+        before, after = bytes(data[lo:pos]), bytes(data[pos + width : hi])
+        base = len(_SURROGATE.findall((before + bytes(data[pos : pos + width]) + after).decode(
+            "utf-8", "surrogateescape")))
+        best: tuple[int, float, bytes] | None = None
+        for fill, bonus in _fill_candidates(width, nxt, codec):
+            decoded = (before + fill + after).decode("utf-8", "surrogateescape")
+            bad = len(_SURROGATE.findall(decoded))
+            if bad >= base:
+                continue
+            weight = sum(char_weight(c, traditional) for c in decoded if c > "\x7f")
+            weight += bonus + _context_bonus(decoded, seen, opened)
+            if best is None or (bad, -weight) < (best[0], -best[1]):
+                best = (bad, weight, fill)
+        if best is not None:
+            data[pos : pos + width] = best[2]
+            filled += width
+        pos = data.find(_LOST, pos + width)
+    return filled
+
+
+def _context_bonus(decoded: str, seen: frozenset[str], opened: str) -> float:
+    """Return the bonus of a guessed window: known words, units after digits, closed brackets."""
+    bonus = 0.0
+    for k in range(len(decoded) - 1):
+        pair = decoded[k : k + 2]
+        if pair in COMMON_BIGRAMS or pair in seen:
+            bonus += WORD_BONUS
+        elif pair[0].isdigit() and pair[1] in UNITS_AFTER_DIGIT:
+            bonus += UNIT_BONUS
+    return bonus + sum(PAIR_BONUS for c in decoded if c in CLOSING and CLOSING[c] in opened)
+
+
+def _fill_candidates(width: int, nxt: int | None, codec: str) -> list[tuple[bytes, float]]:
+    """Return (bytes, bonus) for each byte string of length width that may have been lost before nxt.
+
+    The bonus goes to bytes the wrong decoder would really have dropped before the byte that follows
+    (the following byte may belong to text joined later, so this is evidence, not a rule).
+    """
+
+    def dropped(value: int, following: int | None) -> bool:
+        return following is None or following == _LOST or _gbk_rejects(value, following, codec)
+
+    if width == 1:
+        return [(bytes((v,)), CONSISTENT_BONUS * dropped(v, nxt)) for v in UTF8_FILL_BYTES]
+    return [
+        (bytes((a, b)), CONSISTENT_BONUS * (dropped(a, b) + dropped(b, nxt)) / 2)
+        for a in UTF8_FILL_BYTES
+        for b in UTF8_FILL_BYTES
+        if dropped(a, b)
+    ]
+
+
+def _utf8_stretches(data: bytes) -> list[tuple[int, int, str]]:
+    """Return (start, end, text) of the maximal valid UTF-8 stretches of data holding a CJK character."""
+    decoded = data.decode("utf-8", "surrogateescape")
+    out = []
+    offset = 0
+    start = 0
+    piece: list[str] = []
+    for c in decoded:
+        if "\udc80" <= c <= "\udcff":
+            if piece:
+                out.append((start, offset, "".join(piece)))
+                piece = []
+            offset += 1
+            start = offset
+            continue
+        piece.append(c)
+        offset += len(c.encode("utf-8"))
+    if piece:
+        out.append((start, offset, "".join(piece)))
+    return [s for s in out if _CJK.search(s[2])]
+
+
+def _maybe_utf8_as_gbk(text: str) -> bool:
+    """Cheap test: does text re-encoded as GB18030 hold at least MIN_CJK_CHARS UTF-8 CJK characters?"""
+    data = text.encode("gb18030", errors="ignore")
+    return len(_CJK.findall(data.decode("utf-8", errors="ignore"))) >= MIN_CJK_CHARS
+
+
+def fix_utf8_as_gbk(text: str) -> tuple[str, int, int]:
+    """Repair runs of UTF-8 read as GBK/GB18030; return (text, runs repaired, lost bytes guessed)."""
+    if not _maybe_utf8_as_gbk(text.replace("\ufffd", "")) and not (
+        "\ufffd" in text and _maybe_utf8_as_gbk(text)
+    ):
+        return text, 0, 0
+    out: list[str] = []
+    runs = guessed = 0
+    seen = frozenset()
+    if "\ufffd" in text:  # pairs the undamaged parts of the text use help guess the lost bytes
+        seen = _bigrams(text.encode("gb18030", errors="ignore").decode("utf-8", errors="ignore"))
+    for line in text.split("\n"):
+        new, r, g = _fix_line_utf8_as_gbk(line, seen)
+        out.append(new)
+        runs += r
+        guessed += g
+    return "\n".join(out), runs, guessed
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    """Return the pairs of adjacent Han characters in text."""
+    return frozenset(m.group(1) + m.group(2) for m in _HAN_PAIR.finditer(text))
+
+
+def _fix_line_utf8_as_gbk(line: str, seen: frozenset[str] = frozenset()) -> tuple[str, int, int]:
+    if not _CJK.search(line) and "\ufffd" not in line:
+        return line, 0, 0
+    data, starts = _gbk_bytes(line)
+    lost_before = data.count(_LOST)
+    original = bytes(data)
+    if lost_before:
+        codec = "gb18030" if _PRIVATE_USE.search(line) else "gbk"
+        context = bytes(data).decode("utf-8", "ignore")
+        opened = "".join(o for c, o in CLOSING.items() if context.count(o) > context.count(c))
+        guessed = _fill_lost(data, codec, looks_traditional(context), seen or _bigrams(context), opened)
+    else:
+        guessed = 0
+    boundary = {off: i for i, off in enumerate(starts)}
+    pieces: list[tuple[int, int, str]] = []  # (first char, end char, replacement)
+    for start, _end, decoded in _utf8_stretches(bytes(data)):
+        # keep the part that starts and ends on both a character of the damaged line and a UTF-8 character
+        cuts = [start]
+        for c in decoded:
+            cuts.append(cuts[-1] + len(c.encode("utf-8")))
+        aligned = [k for k, off in enumerate(cuts) if off in boundary]
+        if len(aligned) < 2:
+            continue
+        first, last = aligned[0], aligned[-1]
+        decoded = decoded[first:last]
+        i, j = boundary[cuts[first]], boundary[cuts[last]]
+        old = line[i:j]
+        if decoded != old and _accept(decoded, old):
+            pieces.append((i, j, decoded))
+    if not pieces:
+        return line, 0, 0
+    used_guesses = sum(
+        1 for i, j, _ in pieces for k in range(starts[i], starts[j]) if original[k] == _LOST
+    )
+    out = []
+    pos = 0
+    for i, j, decoded in pieces:
+        out.append(line[pos:i])
+        out.append(decoded)
+        pos = j
+    out.append(line[pos:])
+    return "".join(out), len(pieces), used_guesses if guessed else 0
+
+
+def fix_mojibake(text: str) -> MojibakeResult:
+    """Return text with every mojibake class repaired where the repair is clearly right."""
+    repairs: dict[str, int] = {}
+    text, counts = fix_latin_mojibake(text)
+    for kind, n in counts.items():
+        repairs[f"mojibake:{kind}"] = n
+    text, runs, guessed = fix_utf8_as_gbk(text)
+    if runs:
+        repairs["mojibake:utf8_as_gbk"] = runs
+    return MojibakeResult(text, repairs, guessed)

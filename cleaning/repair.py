@@ -1,0 +1,218 @@
+"""Text repairs on extracted text: each fix is pure ``str -> (str, count)``; damage we can't fix is flagged.
+
+Every fix must leave clean Chinese text byte-identical (tested), so a fix only fires on a pattern that
+clean text never contains.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cleaning.charfreq import COMMON_HANZI
+from cleaning.mojibake import fix_mojibake
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RE = re.compile(f"[{HAN}]")
+
+# Pinyin syllables: optional initial + final. Tone marks or a tone digit make a match certain.
+_PY_VOWELS = "aeiouvüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PY_SYLLABLE = (
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    rf"(?:[{_PY_VOWELS}]{{1,3}}(?:ng|n|r)?)"
+)
+_TONE_MARKS = frozenset("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ")
+# 會(huì) / 动(dong4) / 會（huì）: flattened <ruby> annotations right after a Han character.
+_PINYIN_RESIDUE = re.compile(rf"(?<=[{HAN}])[(（]\s*((?:{_PY_SYLLABLE}[1-5]?\s?){{1,2}})\s*[)）]", re.I)
+# Toneless candidates like 会(hui) only count when the text shows tone-marked residue at least this often.
+TONELESS_MIN_TONED = 3
+
+# A run of commas/enumeration marks, or commas right before a stronger stop: 目标,,在 / 知识,、树立 / 发展,。
+_DOUBLED_PUNCT = re.compile(r"[,，、]{2,}|[,，、]+(?=[。；;：:！？!?])")
+
+# Half-width punctuation between two CJK characters -> full-width.
+HALF_TO_FULL: dict[str, str] = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+_CJK_CTX = f"{HAN}“”‘’《》「」（）"
+_HALF_PUNCT = re.compile(rf"(?<=[{_CJK_CTX}])([,:;?!])(?=[{_CJK_CTX}])")
+
+# Letter-spaced Han runs (社 会 工 作): three or more single characters separated by single spaces.
+_LETTER_SPACED = re.compile(rf"(?<![{HAN}])[{HAN}](?: [{HAN}]){{2,}}(?![{HAN}])")
+# A space glued to full-width punctuation: 工作 ，/ 。 各单位.
+_SPACE_NEAR_FULLWIDTH = re.compile(
+    rf"(?<=[{HAN}]) +(?=[，。、；：！？”』」）])|(?<=[，。、；：！？“『「（]) +(?=[{HAN}])"
+)
+
+# Byte-shift damage (慶;顒 for 慶祝活動): a Han char, a half-width ; or !, then a rare Han char.
+_BYTE_SHIFT = re.compile(rf"[{HAN}][;!]([{HAN}])")
+
+# UTF-8 bytes decoded as GBK after a U+FFFD round trip.
+_KUNJINKAO = "锟斤拷"
+
+# Variant or wrong glyphs seen on real pages, mapped to the standard character.
+VARIANT_GLYPHS: dict[str, str] = {
+    "臵": "置",  # 设臵 / 位臵: Word documents exported with a broken GBK font mapping
+    "値": "值",  # 数値: Japanese shinjitai form pasted into Chinese notices
+    "戸": "户",  # 戸籍: Japanese form of 户
+    "蔴": "麻",  # 芝蔴: old variant in scanned-then-OCRed texts
+    "黒": "黑",  # 黒龙江: Japanese shinjitai form
+    "衹": "只",  # 衹有: variant of 只 that t2s leaves alone
+    "暸": "瞭",  # 暸解: a wrong glyph input methods offer for 瞭 on traditional pages
+}
+_VARIANT_RE = re.compile("[" + "".join(VARIANT_GLYPHS) + "]")
+# Kangxi radicals (⼀⼈⼯ U+2F00-U+2FD5) and CJK radical supplements from PDF-to-HTML conversion.
+_RADICALS = re.compile("[\u2e80-\u2ef3\u2f00-\u2fd5]")
+
+
+def fix_pinyin_residue(text: str) -> tuple[str, int]:
+    """Remove pinyin left after Han characters by flattened ruby: 會(huì) -> 會; real parentheses stay."""
+    matches = list(_PINYIN_RESIDUE.finditer(text))
+    if not matches:
+        return text, 0
+
+    def is_toned(m: re.Match) -> bool:
+        return any(c in _TONE_MARKS for c in m.group(1).lower()) or any(c.isdigit() for c in m.group(1))
+
+    toned = sum(1 for m in matches if is_toned(m))
+    accept_toneless = toned >= TONELESS_MIN_TONED
+    count = 0
+
+    def replace(m: re.Match) -> str:
+        nonlocal count
+        if is_toned(m) or (accept_toneless and m.group(1).islower()):
+            count += 1
+            return ""
+        return m.group(0)
+
+    return _PINYIN_RESIDUE.sub(replace, text), count
+
+
+def fix_doubled_punct(text: str) -> tuple[str, int]:
+    """Collapse doubled commas: ``,,``/``，，`` -> ``，``, ``,、`` -> ``、``, ``,。`` -> ``。``."""
+
+    def replace(m: re.Match) -> str:
+        run = m.group(0)
+        if m.end() < len(text) and text[m.end()] in "。；;：:！？!?" and len(run) <= 2:
+            return ""
+        if "、" in run:
+            return "、"
+        return "，" if ("，" in run or _is_cjk_context(text, m.start(), m.end())) else ","
+
+    new, n = _DOUBLED_PUNCT.subn(replace, text)
+    return new, n
+
+
+def _is_cjk_context(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return bool(_HAN_RE.match(before) or _HAN_RE.match(after))
+
+
+def fix_halfwidth_punct(text: str) -> tuple[str, int]:
+    """Turn half-width , : ; ? ! between CJK characters into full-width."""
+    return _HALF_PUNCT.subn(lambda m: HALF_TO_FULL[m.group(1)], text)
+
+
+def fix_cjk_spaces(text: str) -> tuple[str, int]:
+    """Remove stray spaces: letter-spaced Han runs and spaces glued to full-width punctuation."""
+    count = 0
+
+    def join(m: re.Match) -> str:
+        nonlocal count
+        count += m.group(0).count(" ")
+        return m.group(0).replace(" ", "")
+
+    text = _LETTER_SPACED.sub(join, text)
+    text, n = _SPACE_NEAR_FULLWIDTH.subn("", text)
+    return text, count + n
+
+
+def fix_replacement_chars(text: str) -> tuple[str, int]:
+    """Remove U+FFFD; the count becomes a document flag so the loss is never silent."""
+    n = text.count("\ufffd")
+    return (text.replace("\ufffd", ""), n) if n else (text, 0)
+
+
+def fix_variant_glyphs(text: str) -> tuple[str, int]:
+    """Map variant glyphs (VARIANT_GLYPHS) and Kangxi radicals to standard characters."""
+    text, n = _VARIANT_RE.subn(lambda m: VARIANT_GLYPHS[m.group(0)], text)
+    text, k = _RADICALS.subn(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    return text, n + k
+
+
+def _outside_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def score_byte_shift(text: str) -> int:
+    """Return the number of byte-shift damage spots (慶;顒): Han, half-width ; or !, then a rare Han.
+
+    Rare means outside the common-character table and outside GB2312: a GBK byte stream read one byte
+    off lands in the GBK extension area, while a real clause after ';' starts with an ordinary character.
+    """
+    return sum(
+        1 for m in _BYTE_SHIFT.finditer(text) if m.group(1) not in COMMON_HANZI and _outside_gb2312(m.group(1))
+    )
+
+
+# Order matters: pinyin before punctuation (a residue's parentheses are not punctuation to fix),
+# doubled punctuation before width (``,;`` must collapse first).
+REPAIRS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
+    ("replacement_char", fix_replacement_chars),
+    ("variant_glyph", fix_variant_glyphs),
+    ("pinyin_residue", fix_pinyin_residue),
+    ("doubled_punct", fix_doubled_punct),
+    ("halfwidth_punct", fix_halfwidth_punct),
+    ("cjk_spaces", fix_cjk_spaces),
+)
+
+
+@dataclass
+class Repaired:
+    """Repaired text, counts per repair, flags for damage left in place, and the byte-shift score."""
+
+    text: str
+    repairs: dict[str, int] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    damage_score: float = 0.0
+
+
+def repair_text(text: str) -> Repaired:
+    """Return text with mojibake undone, all REPAIRS applied and counted, and unrepairable damage flagged.
+
+    Flags: ``mojibake_guessed_bytes:N`` (lost bytes recovered by the likeliest character),
+    ``kunjinkao:N`` (锟斤拷: the bytes are gone), ``byte_shift_damage`` with ``byte_shift_score``,
+    ``replacement_chars:N`` and ``damage_score:X`` (unrecoverable or guessed spots per Han character).
+    """
+    flags: list[str] = []
+    repairs: dict[str, int] = {}
+    moji = fix_mojibake(text)
+    text = moji.text
+    repairs.update(moji.repairs)
+    if moji.guessed_bytes:
+        flags.append(f"mojibake_guessed_bytes:{moji.guessed_bytes}")
+    han = len(_HAN_RE.findall(text)) or 1
+    shifts = score_byte_shift(text)  # measured before width fixes hide the half-width ';'
+    damage = round(1000 * shifts / han, 2)
+    if shifts:
+        flags += ["byte_shift_damage", f"byte_shift_score:{damage}"]
+    kunjinkao = text.count(_KUNJINKAO)
+    if kunjinkao:
+        flags.append(f"kunjinkao:{kunjinkao}")
+    for name, fix in REPAIRS:
+        text, n = fix(text)
+        if n:
+            repairs[name] = n
+    lost = repairs.get("replacement_char", 0)
+    if lost:
+        flags.append(f"replacement_chars:{lost}")
+    spots = shifts + 3 * kunjinkao + lost + moji.guessed_bytes
+    if spots and (kunjinkao or lost or moji.guessed_bytes):
+        damage = max(damage, round(1000 * spots / han, 2))
+        flags.append(f"damage_score:{damage}")
+    return Repaired(text, repairs, flags, damage)

@@ -1,0 +1,121 @@
+"""Mojibake repair: each class repaired run by run; clean text (>= 60 paragraphs) never changed."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaning.encoding import decode_bytes
+from cleaning.mojibake import fix_mojibake
+from cleaning.repair import repair_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TEXTS = _load("bench_texts", ROOT / "bench" / "encoding" / "texts.py")
+CLEAN = [*TEXTS.HANS_PARAGRAPHS, *TEXTS.HANT_PARAGRAPHS, *TEXTS.EXTRA_CLEAN,
+         "关于开展2024年社会工作宣传周活动的通知", "關於辦理一一三年度長期照顧補助事宜"]
+# clauses cut at the first comma: short texts are where a frequency test is weakest
+CLEAN += [p.split("，")[0] for p in (*TEXTS.HANS_PARAGRAPHS, *TEXTS.HANT_PARAGRAPHS)]
+SLOPPY = {b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def sloppy_1252(data: bytes) -> str:
+    return "".join(SLOPPY.get(b) or bytes((b,)).decode("cp1252") for b in data)
+
+
+def test_clean_corpus_is_large_enough():
+    assert len(CLEAN) >= 60
+
+
+@pytest.mark.parametrize("text", CLEAN)
+def test_clean_paragraph_unchanged(text):
+    result = repair_text(text)
+    assert result.text == text
+    assert not any(k.startswith("mojibake") for k in result.repairs)
+
+
+NOTICE = "关于开展2024年社会工作宣传周活动的通知，请各单位认真组织实施。"
+HANT = "關於開展社會工作宣傳週活動的通知，請各單位積極參與。"
+
+
+@pytest.mark.parametrize(
+    ("case", "damaged", "original", "kind"),
+    [
+        ("GBK read as Latin-1", NOTICE.encode("gbk").decode("latin-1"), NOTICE, "mojibake:gbk_as_latin1"),
+        ("GBK read as cp1252", sloppy_1252(NOTICE.encode("gbk")), NOTICE, "mojibake:gbk_as_latin1"),
+        ("Big5 read as Latin-1", HANT.encode("cp950").decode("latin-1"), HANT, "mojibake:big5_as_latin1"),
+        ("UTF-8 read as Latin-1", NOTICE.encode().decode("latin-1"), NOTICE, "mojibake:utf8_as_latin1"),
+        ("UTF-8 read as cp1252", sloppy_1252(NOTICE.encode()), NOTICE, "mojibake:utf8_as_latin1"),
+        ("double UTF-8", sloppy_1252(sloppy_1252(NOTICE.encode()).encode()), NOTICE, "mojibake:utf8_as_latin1"),
+        ("UTF-8 read as GBK, even bytes", "鍙戝竷閫氱煡", "发布通知", "mojibake:utf8_as_gbk"),
+        ("classic title", "Éç»á¹¤×÷", "社会工作", "mojibake:gbk_as_latin1"),
+    ],
+)
+def test_mojibake_classes(case, damaged, original, kind):
+    result = repair_text(damaged)
+    assert result.text == original, case
+    assert result.repairs.get(kind), case
+
+
+def test_mojibake_run_inside_clean_text():
+    damaged = "附件：" + "社会救助工作通知".encode("gbk").decode("latin-1") + "（2024年3月）已发布。"
+    assert repair_text(damaged).text == "附件：社会救助工作通知（2024年3月）已发布。"
+
+
+def test_utf8_as_gbk_with_lost_bytes_is_recovered_and_flagged():
+    original = "社会救助2024年度资金12万元，3月1日起实施。"
+    damaged = original.encode().decode("gbk", errors="replace")
+    assert "\ufffd" in damaged
+    result = repair_text(damaged)
+    assert result.text == original
+    assert any(f.startswith("mojibake_guessed_bytes:") for f in result.flags)
+    assert any(f.startswith("damage_score:") for f in result.flags)
+
+
+def test_kunjinkao_is_flagged_with_damage_score():
+    result = repair_text("锟斤拷锟斤拷社会救助通知")
+    assert "kunjinkao:2" in result.flags
+    assert any(f.startswith("damage_score:") for f in result.flags)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Café、naïve、résumé", "温度18℃～22℃，3×4=12", "“五社联动”……——", "×÷", "Müller · Ölçer",
+     "阿卜杜·热合曼", "µg/m³ ±0.5 °C §3 ©2024"],
+)
+def test_latin_text_is_not_mojibake(text):
+    assert fix_mojibake(text).text == text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=1024))
+def test_decode_then_repair_never_raises(body):
+    decoded = decode_bytes(body)
+    repair_text(decoded.text)
+
+
+HAN_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("社会工作民政局通知公告开展活动宣传服务机构養老婚姻登記救助的了和与在为")
+        + list("，。、；：“”《》（）0123456789abcXYZ ")
+    ),
+    min_size=1, max_size=80,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(HAN_TEXT)
+def test_valid_chinese_text_unchanged(text):
+    assert fix_mojibake(text).text == text
