@@ -1,0 +1,77 @@
+"""Prefect artifacts a data engineer wants to read after a run."""
+
+from __future__ import annotations
+
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from db.corpus import CorpusStore
+from zhcorpus.config import DataPaths
+from zhcorpus.report import render_counter, render_markdown_table, site_rows
+
+
+def _corpus_stats(paths: DataPaths) -> dict:
+    corpus = CorpusStore(paths.corpus_db)
+    try:
+        return corpus.stats()
+    finally:
+        corpus.close()
+
+
+def _clean_section(clean: dict) -> str:
+    docs = clean.get("documents", {})
+    return "\n\n".join(
+        [
+            f"Pipeline `{clean['pipeline_version']}` cleaned {clean['pages']} pages: "
+            f"{docs.get('inserted', 0)} documents inserted, {docs.get('updated', 0)} updated, "
+            f"{docs.get('unchanged', 0)} unchanged, {docs.get('removed', 0)} removed.",
+            render_counter("Drops by reason", clean.get("drops", {})),
+            render_counter("Encodings used", clean.get("encodings", {})),
+            render_counter("Repairs", clean.get("repairs", {})),
+            render_counter("Flags", clean.get("flags", {})),
+        ]
+    )
+
+
+def publish_clean_report(clean: dict, paths: DataPaths) -> None:
+    """Publish the re-clean run's markdown artifact."""
+    stats = _corpus_stats(paths)
+    markdown = "\n\n".join(
+        [
+            "# zhcorpus re-clean",
+            _clean_section(clean),
+            f"Corpus: {stats['documents']} documents, {stats['exact_duplicates']} exact duplicates. "
+            f"Duration {clean['duration_s']:.1f} s.",
+        ]
+    )
+    create_markdown_artifact(markdown=markdown, key="zhcorpus-reclean", description="Re-clean summary")
+
+
+def publish_crawl_report(crawl: dict) -> None:
+    """Publish a crawl-only run's markdown and table artifacts."""
+    rows = site_rows(crawl["by_site"], {}, {})
+    failed = ", ".join(f"{site} ({why})" for site, why in crawl.get("failures", {}).items()) or "none"
+    markdown = "\n\n".join(
+        [f"# zhcorpus crawl `{crawl['run_id']}`", render_markdown_table(rows), f"Failed sites: {failed}."]
+    )
+    create_markdown_artifact(markdown=markdown, key="zhcorpus-crawl", description="Crawl summary")
+    create_table_artifact(table=rows, key="zhcorpus-crawl-sites", description="Per-site crawl counts")
+
+
+def publish_nightly_report(result: dict, paths: DataPaths) -> None:
+    """Publish the nightly run's markdown and table artifacts."""
+    crawl, clean = result["crawl"], result["clean"]
+    stats = _corpus_stats(paths)
+    rows = site_rows(crawl["by_site"], clean.get("by_site", {}), stats["sites"])
+    failed = ", ".join(f"{site} ({why})" for site, why in crawl.get("failures", {}).items()) or "none"
+    markdown = "\n\n".join(
+        [
+            f"# zhcorpus nightly run `{crawl['run_id']}`",
+            render_markdown_table(rows),
+            f"Failed sites: {failed}.",
+            _clean_section(clean),
+            f"Corpus: {stats['documents']} documents ({stats['unique_documents']} unique, "
+            f"{stats['exact_duplicates']} exact duplicates). Duration {result['duration_s']:.1f} s.",
+        ]
+    )
+    create_markdown_artifact(markdown=markdown, key="zhcorpus-nightly", description="Nightly run summary")
+    create_table_artifact(table=rows, key="zhcorpus-nightly-sites", description="Per-site counts")

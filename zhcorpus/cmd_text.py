@@ -1,0 +1,117 @@
+"""`zhcorpus decode` and `zhcorpus repair-text`: the encoding and repair steps on files and stdin.
+
+Wired into the CLI by ``add_commands(subparsers)``. Data goes to stdout; a failure is one line on stderr
+and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from cleaning.encoding import decode_bytes
+from cleaning.repair import repair_text
+
+
+class TextCommandError(Exception):
+    """A failure to report as one line with exit status 1."""
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    """Print one JSON object per file: path, encoding (a Python codec name), confidence, evidence."""
+    out: TextIO = getattr(args, "stdout", None) or sys.stdout
+    for name in args.paths:
+        path = Path(name)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise TextCommandError(f"{name}: {exc.strerror or exc}") from exc
+        decoded = decode_bytes(body, args.content_type, args.hint)
+        record = {
+            "path": name,
+            "encoding": decoded.encoding,
+            "confidence": decoded.confidence,
+            "evidence": decoded.evidence,
+        }
+        if args.jsonl:
+            print(json.dumps(record, ensure_ascii=False), file=out)
+        else:
+            print(json.dumps(record, ensure_ascii=False, indent=2), file=out)
+    return 0
+
+
+def cmd_repair_text(args: argparse.Namespace) -> int:
+    """Repair text from stdin; with --jsonl each line is an object whose `text` is repaired."""
+    inp: TextIO = getattr(args, "stdin", None) or sys.stdin
+    out: TextIO = getattr(args, "stdout", None) or sys.stdout
+    if not args.jsonl:
+        out.write(repair_text(inp.read()).text)
+        return 0
+    for number, line in enumerate(inp, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TextCommandError(f"stdin line {number}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise TextCommandError(f"stdin line {number}: expected an object with a string `text`")
+        repaired = repair_text(record["text"])
+        record["text"] = repaired.text
+        record["repairs"] = [{"name": k, "count": v} for k, v in repaired.repairs.items()]
+        record["flags"] = repaired.flags
+        print(json.dumps(record, ensure_ascii=False), file=out)
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `decode` and `repair-text` commands to an argparse subparsers object."""
+    p = subparsers.add_parser(
+        "decode",
+        help="detect the encoding of files from their bytes; one JSON object per file",
+        description="Decide each file's encoding from its bytes (declarations are only hints) and print "
+        "path, encoding, confidence and evidence as JSON.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files to examine")
+    p.add_argument("--jsonl", action="store_true", help="one compact JSON object per line")
+    p.add_argument("--content-type", help="a Content-Type header value to weigh as evidence")
+    p.add_argument("--hint", help="an encoding hint, as the site registry would give")
+    p.set_defaults(func=_guarded(cmd_decode))
+
+    p = subparsers.add_parser(
+        "repair-text",
+        help="repair mojibake and conversion residue: text on stdin, repaired text on stdout",
+        description="Repair text read from stdin. With --jsonl each input line is a JSON object with "
+        "`text` (other keys kept); the output adds the repaired `text`, a `repairs` list and `flags`.",
+    )
+    p.add_argument("--jsonl", action="store_true", help="read and write JSON lines")
+    p.set_defaults(func=_guarded(cmd_repair_text))
+
+
+def _guarded(func):
+    """Wrap a command so a TextCommandError becomes one stderr line and exit status 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except TextCommandError as exc:
+            print(f"zhcorpus: error: {exc}", file=getattr(args, "stderr", None) or sys.stderr)
+            return 1
+
+    run.__doc__ = func.__doc__
+    return run
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the two commands on their own (for tests and until the CLI wires them in)."""
+    parser = argparse.ArgumentParser(prog="zhcorpus", description="Encoding detection and text repair.")
+    add_commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Where data lives: the one place that reads ZHCORPUS_DATA."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_ENV = "ZHCORPUS_DATA"
+DEFAULT_DATA_DIR = "data"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """The two SQLite files of one data directory."""
+
+    root: Path
+
+    @property
+    def raw_db(self) -> Path:
+        """raw.db: what servers sent."""
+        return self.root / "raw.db"
+
+    @property
+    def corpus_db(self) -> Path:
+        """corpus.db: clean documents for downstream tools."""
+        return self.root / "corpus.db"
+
+
+def data_paths(data_dir: str | os.PathLike | None = None) -> DataPaths:
+    """Return the data paths: the argument, else $ZHCORPUS_DATA, else ./data."""
+    root = Path(data_dir or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR).expanduser().resolve()
+    return DataPaths(root)
