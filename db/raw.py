@@ -133,12 +133,9 @@ class RawStore:
     # -- pages ------------------------------------------------------------------------------------
     def known_pages(self, site_id: str) -> dict[str, KnownPage]:
         """Return every stored URL of a site with the validators for a conditional GET."""
-        sql = """SELECT url, etag, last_modified, sha256, fetched_at, status
+        sql = """SELECT url, etag, last_modified, sha256, fetched_at, status, last_seen, error
                  FROM raw_pages WHERE site_id = ?"""
-        return {
-            row["url"]: KnownPage(row["etag"], row["last_modified"], row["sha256"], row["fetched_at"], row["status"])
-            for row in self.db.query(sql, [site_id])
-        }
+        return {row.pop("url"): KnownPage(**row) for row in self.db.query(sql, [site_id])}
 
     def record_fetch(self, fetch: RawFetch) -> str:
         """Store one fetch and return its outcome: new, changed, unchanged, not_modified or error."""

@@ -1,6 +1,8 @@
 """Test-wide setup: Prefect state in a temp dir (set before prefect is imported), offline switches, golden flag."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -8,6 +10,7 @@ import pytest
 # Prefect reads its settings when first imported: point PREFECT_HOME (and so its database, local result
 # storage and caches) at a throwaway directory so tests never read or write a user's ~/.prefect.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="zhcorpus-test-prefect-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, ignore_errors=True)
 os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = os.path.join(_PREFECT_HOME, "storage")
 os.environ["DO_NOT_TRACK"] = "1"

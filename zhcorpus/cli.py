@@ -265,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Prefect's client logs every API request at INFO; keep stderr for what a user wants to read.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return args.func(args)
     except (CommandError, FileNotFoundError) as exc:

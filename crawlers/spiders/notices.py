@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 
 # Failures without a status that a next run would only repeat: wait recheck_days like a 404.
-PERMANENT_ERRORS = frozenset({"too_large"})
+PERMANENT_ERRORS = frozenset({"too_large", "robots"})
 
 # Short error reasons for failures without a usable response, checked in order (first match wins).
 ERROR_REASONS: list[tuple[str, tuple[type[BaseException], ...]]] = [
