@@ -10,12 +10,13 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export ZHCORPUS_HOME := $(CURDIR)
 POOL := zhcorpus-process
 
-.PHONY: demo test lint clean-data help prefect-server prefect-pool prefect-deploy prefect-worker
+.PHONY: demo test lint clean-data help prefect-up prefect-server prefect-pool prefect-deploy prefect-worker
 
 help:
 	@echo "make demo   - crawl the bundled local sites through the nightly flow and print a summary"
 	@echo "make test   - run the test suite (offline)"
 	@echo "make lint   - ruff check"
+	@echo "make prefect-up - local Prefect server + work pool + deployments + worker (Ctrl-C stops)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +37,11 @@ lint: $(STAMP)
 clean-data:
 	rm -rf data
 
-# A local Prefect server, the process pool, the deployments and a worker (run each in its own terminal).
+# All of it in one command: server on 127.0.0.1:4200, pool, deployments, worker; Ctrl-C stops them.
+prefect-up: $(STAMP)
+	$(BIN)/python -m zhcorpus.prefect_local up --port 4200
+
+# The same four steps by hand (each in its own terminal, PREFECT_API_URL=http://127.0.0.1:4200/api).
 prefect-server: $(STAMP)
 	$(BIN)/prefect server start --host 127.0.0.1
 
