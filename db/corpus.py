@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from db.schema import FTS_TABLE
@@ -121,6 +122,19 @@ class CorpusStore:
             "sites": sites,
             "encodings": encodings,
         }
+
+    def iter_documents(self, *, canonical_only: bool = False, batch_size: int = 1000) -> Iterator[list[dict]]:
+        """Yield documents in id order, `batch_size` rows at a time, JSON columns parsed."""
+        source = "canonical_documents" if canonical_only else "documents"
+        last_id = ""
+        while True:
+            rows = list(
+                self.db.query(f"SELECT * FROM {source} WHERE id > ? ORDER BY id LIMIT ?", [last_id, batch_size])
+            )
+            if not rows:
+                return
+            yield [decode_json_columns(row) for row in rows]
+            last_id = rows[-1]["id"]
 
     def search(self, query: str, *, limit: int = 20) -> list[dict]:
         """Return matching documents (id, site, title, url, snippet), best first."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -190,6 +191,27 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export documents as JSON Lines (stdout or --output) or Parquet (--output)."""
+    from db.corpus import CorpusStore
+    from zhcorpus.export import export
+
+    corpus = CorpusStore(data_paths(args.data).corpus_db, readonly=True)
+    try:
+        try:
+            count = export(
+                corpus.iter_documents(canonical_only=args.canonical_only),
+                args.format,
+                Path(args.output) if args.output else None,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+    finally:
+        corpus.close()
+    print(f"exported {count} documents", file=sys.stderr)
+    return 0
+
+
 def cmd_sites(args: argparse.Namespace) -> int:
     """List the registry's sites, or check the registry file."""
     from crawlers.sites import DEFAULT_REGISTRY, check_registry
@@ -243,6 +265,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("export", help="export documents as JSON Lines or Parquet")
+    p.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl")
+    p.add_argument("--canonical-only", action="store_true", help="one document per notice: skip duplicates")
+    p.add_argument("--output", "-o", help="output file (required for parquet; jsonl defaults to stdout)")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("sites", help="list or check the site registry")
     p.add_argument("action", choices=["list", "check"])
     p.set_defaults(func=cmd_sites)
@@ -276,6 +304,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("zhcorpus: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`zhcorpus export | head`): stop quietly, like other Unix tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
