@@ -259,6 +259,37 @@ class RawStore:
         sql = "SELECT id, last_seen FROM raw_pages WHERE page_type = 'detail'"
         return {row["id"]: row["last_seen"] for row in self.db.query(sql)}
 
+    def sites_of(self, page_ids: list[str]) -> list[str]:
+        """Return the distinct site ids of these pages, sorted."""
+        sites: set[str] = set()
+        for start in range(0, len(page_ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = page_ids[start : start + 500]
+            sql = f"SELECT DISTINCT site_id FROM raw_pages WHERE id IN ({','.join('?' * len(chunk))})"
+            sites.update(row["site_id"] for row in self.db.query(sql, chunk))
+        return sorted(sites)
+
+    def sample_page_ids(self, site_id: str, limit: int) -> list[str]:
+        """Return up to `limit` good (2xx, with body) detail page ids of a site, in a stable order."""
+        sql = """SELECT id FROM raw_pages WHERE site_id = ? AND page_type = 'detail' AND sha256 IS NOT NULL
+                 ORDER BY id LIMIT ?"""
+        return [row["id"] for row in self.db.query(sql, [site_id, limit])]
+
+    def site_templates(self) -> dict[str, dict]:
+        """Return every stored site template, by site id."""
+        return {row["site_id"]: json.loads(row["template"]) for row in self.db.query("SELECT * FROM site_templates")}
+
+    def store_site_template(self, site_id: str, template: dict) -> bool:
+        """Store a site's template if it differs from the stored one; return whether it changed."""
+        text = json.dumps(template, ensure_ascii=False, sort_keys=True)
+        rows = list(self.db.query("SELECT template FROM site_templates WHERE site_id = ?", [site_id]))
+        if rows and rows[0]["template"] == text:
+            return False
+        self.db["site_templates"].upsert(
+            {"site_id": site_id, "template": text, "pages": template.get("pages", 0), "learned_at": utc_now()},
+            pk="site_id",
+        )
+        return True
+
     def pages(self, page_ids: list[str]) -> Iterator[RawPageRow]:
         """Yield the stored raw pages for the given ids (bodies included)."""
         if not page_ids:

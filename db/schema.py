@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     fetched_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fetch_log_run ON fetch_log (run_id, site_id);
+CREATE TABLE IF NOT EXISTS site_templates (
+    site_id    TEXT PRIMARY KEY,
+    template   TEXT NOT NULL,
+    pages      INTEGER NOT NULL,
+    learned_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS clean_status (
     page_id          TEXT PRIMARY KEY,
     raw_sha256       TEXT,

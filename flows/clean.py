@@ -13,7 +13,14 @@ from crawlers.sites import load_registry
 from flows.params import CleanOptions, SiteId, check_sites
 from flows.report import publish_clean_report
 from flows.tasks import clean_batch_task
-from zhcorpus.cleanjob import CleanSummary, batched, stale_pages, sync_last_seen
+from zhcorpus.cleanjob import (
+    CleanSummary,
+    batched,
+    refresh_site_templates,
+    sites_to_refresh,
+    stale_pages,
+    sync_last_seen,
+)
 from zhcorpus.config import data_paths
 
 
@@ -49,6 +56,9 @@ def reclean(
     logger.info(
         "pipeline %s: %d pages to clean; last_seen moved on %d documents", PIPELINE_VERSION, len(page_ids), moved
     )
+    templates = refresh_site_templates(paths, sites_to_refresh(paths, page_ids), registry)
+    if templates:
+        logger.info("site templates refreshed from %s", templates)
     futures = [
         clean_batch_task.submit(str(paths.root), batch, registry, batch_no)
         for batch_no, batch in enumerate(batched(page_ids, options.batch_size), start=1)

@@ -10,7 +10,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from cleaning.encoding import decode_bytes
 from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, PageInput, PageResult, clean_page
+from cleaning.templates import learn_site_template, merge_templates
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from db.ids import document_id_for
@@ -18,6 +20,8 @@ from db.raw import RawPageRow, RawStore, utc_now
 from zhcorpus.config import DataPaths
 
 DEFAULT_BATCH_SIZE = 200
+# Pages per site a template is learned from: enough for recurring lines to stand out, cheap to decode.
+TEMPLATE_SAMPLE_PAGES = 60
 
 
 @dataclass
@@ -81,8 +85,43 @@ def sync_last_seen(paths: DataPaths) -> int:
         raw.close()
 
 
-def page_input(page: RawPageRow, registry: Registry) -> PageInput:
-    """Build the cleaning input for a stored page with its site's registry hints."""
+def sites_to_refresh(paths: DataPaths, page_ids: list[str]) -> list[str]:
+    """Return the sites of the pages about to be cleaned: only their templates need a refresh."""
+    raw = RawStore(paths.raw_db)
+    try:
+        return raw.sites_of(page_ids)
+    finally:
+        raw.close()
+
+
+def refresh_site_templates(paths: DataPaths, site_ids: list[str], registry: Registry) -> dict[str, int]:
+    """Learn each site's boilerplate template from a stable sample of its pages; return pages seen per site.
+
+    Deterministic (same pages, same template), so an unchanged re-run changes nothing. A site whose new sample
+    is too thin keeps its previous template (merge_templates).
+    """
+    raw = RawStore(paths.raw_db)
+    seen: dict[str, int] = {}
+    try:
+        stored = raw.site_templates()
+        for site_id in site_ids:
+            site = registry.sites_by_id.get(site_id)
+            hint = site.encoding if site else None
+            htmls = [
+                decode_bytes(page.body, page.headers.get("content-type"), hint).text
+                for page in raw.pages(raw.sample_page_ids(site_id, TEMPLATE_SAMPLE_PAGES))
+                if page.body
+            ]
+            template = merge_templates(stored.get(site_id), learn_site_template(htmls))
+            raw.store_site_template(site_id, template)
+            seen[site_id] = len(htmls)
+    finally:
+        raw.close()
+    return seen
+
+
+def page_input(page: RawPageRow, registry: Registry, template: dict | None = None) -> PageInput:
+    """Build the cleaning input for a stored page with its site's registry hints and learned template."""
     site = registry.sites_by_id.get(page.site_id)
     return PageInput(
         url=page.final_url or page.url,
@@ -93,6 +132,7 @@ def page_input(page: RawPageRow, registry: Registry) -> PageInput:
         encoding_hint=site.encoding if site else None,
         script_hint=site.script if site else None,
         column=site.column if site else None,
+        site_template=template,
     )
 
 
@@ -144,13 +184,14 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
         documents: list[dict] = []
         outcomes: list[dict] = []
         cleaned_at = utc_now()
+        templates = raw.site_templates()
         for page in raw.pages(page_ids):
             summary.pages += 1
             site_counts = summary.by_site.setdefault(page.site_id, Counter())
             reason = crawl_drop_reason(page)
             result = None
             if reason is None:
-                result = clean_page(page_input(page, registry))
+                result = clean_page(page_input(page, registry, templates.get(page.site_id)))
                 reason = result.drop_reason
                 if result.encoding:
                     summary.encodings[result.encoding] += 1

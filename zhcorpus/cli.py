@@ -132,7 +132,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Clean stored pages into corpus.db (only stale ones unless --reprocess)."""
     from cleaning.pipeline import PIPELINE_VERSION
-    from zhcorpus.cleanjob import clean_pages, stale_pages, sync_last_seen
+    from zhcorpus.cleanjob import clean_pages, refresh_site_templates, sites_to_refresh, stale_pages, sync_last_seen
 
     paths = data_paths(args.data)
     if not paths.raw_db.exists():
@@ -141,6 +141,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     sync_last_seen(paths)
     page_ids = stale_pages(paths, sites=args.sites, since=args.since, reprocess=args.reprocess)
     print(f"pipeline {PIPELINE_VERSION}: {len(page_ids)} pages to clean", file=sys.stderr)
+    refresh_site_templates(paths, sites_to_refresh(paths, page_ids), registry)
     summary = clean_pages(paths, page_ids, registry, batch_size=args.batch_size, progress=_progress("clean"))
     print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
     return 0
