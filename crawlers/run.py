@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -98,9 +98,7 @@ def run_spider(
     reg = load_registry(registry)
     site = reg.get(site_id)
     limits = site.limits_with(max_list_pages=max_list_pages, max_detail_pages=max_detail_pages)
-    settings = settings_for_site(
-        site, fixture_proxy=proxy_url, fixture_hosts=reg.bundled_hosts(), limits=limits
-    )
+    settings = settings_for_site(site, fixture_proxy=proxy_url, fixture_hosts=reg.bundled_hosts(), limits=limits)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NoticesSpider)
     started = time.monotonic()
@@ -219,6 +217,7 @@ def crawl_sites(
     proxy_url: str | None = None,
     parallel: int = 4,
     timeout_s: float = 900,
+    progress: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Crawl sites (subprocesses, `parallel` at a time) as one run and return site_id -> summary.
 
@@ -237,12 +236,15 @@ def crawl_sites(
             def one(site_id: str) -> dict[str, Any]:
                 site_proxy = proxy if reg.get(site_id).bundled else None
                 try:
-                    return crawl_site(
+                    summary = crawl_site(
                         site_id, run_id, raw_db, registry=registry, proxy_url=site_proxy, timeout_s=timeout_s
                     )
                 except CrawlError as exc:
                     logger.error("%s", exc)
-                    return {"site_id": site_id, "error": str(exc)}
+                    summary = {"site_id": site_id, "error": str(exc)}
+                if progress:
+                    progress(site_id, summary)
+                return summary
 
             with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
                 summaries = dict(zip(site_ids, pool.map(one, site_ids), strict=True))

@@ -114,7 +114,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if unknown:
         raise CommandError(f"unknown site ids: {', '.join(unknown)} (see `zhcorpus sites list`)")
     run_id = new_run_id()
-    summaries = crawl_sites(site_ids, paths.raw_db, run_id, registry=Path(args.registry) if args.registry else None)
+    done: list[str] = []
+
+    def report(site_id: str, summary: dict) -> None:
+        done.append(site_id)
+        if "error" in summary:
+            outcome = f"failed: {summary['error']}"
+        else:
+            outcome = (
+                f"{summary.get('pages_fetched', 0)} pages, {summary.get('detail_pages_new', 0)} new, "
+                f"{summary.get('detail_pages_changed', 0)} changed, {summary.get('errors', 0)} errors"
+            )
+        print(f"crawl {len(done)}/{len(site_ids)} {site_id}: {outcome}", file=sys.stderr, flush=True)
+
+    print(f"crawling {len(site_ids)} sites into {paths.raw_db}", file=sys.stderr)
+    registry_path = Path(args.registry) if args.registry else None
+    summaries = crawl_sites(site_ids, paths.raw_db, run_id, registry=registry_path, progress=report)
     raw = RawStore(paths.raw_db)
     try:
         stats = raw.run_summary(run_id, [s for s, c in summaries.items() if "error" in c])
