@@ -578,6 +578,7 @@ class DedupEngine:
         anchor_bits: int = 3,
         min_anchors: int = 6,
         max_candidates: int = 100,
+        max_verified: int = 16,
         anchor_df_cap: int = 16,
         chunk_size: int = 4000,
     ) -> None:
@@ -592,6 +593,7 @@ class DedupEngine:
         self.anchor_bits = anchor_bits
         self.min_anchors = min_anchors
         self.max_candidates = max_candidates
+        self.max_verified = max_verified
         self.anchor_df_cap = anchor_df_cap
         self.chunk_size = chunk_size
 
@@ -689,9 +691,9 @@ class DedupEngine:
         flat_keys = keys.ravel()
         owners = np.repeat(positions, b)
         # earlier documents already in the index: the first max_candidates postings of each band key
-        o_later, o_earlier = _capped_lookup(index.lsh, flat_keys, owners, self.max_candidates)
+        o_later, o_earlier, old_n = _capped_lookup(index.lsh, flat_keys, owners, self.max_candidates)
         # earlier documents of this chunk come after every indexed one, so the cap counts old ones first
-        room = np.maximum(self.max_candidates - index.lsh.count(flat_keys), 0)
+        room = np.maximum(self.max_candidates - old_n, 0)
         n_later, n_earlier = minhash.pairs_within(flat_keys, owners, room)
         later = np.concatenate([o_later, n_later])
         earlier = np.concatenate([o_earlier, n_earlier])
@@ -800,6 +802,12 @@ class DedupEngine:
             return {}
         starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
         ends = np.r_[starts[1:], len(later)].astype(np.int64)
+        # the best few per document are enough: the first that passes the guards wins
+        rank = np.arange(len(later)) - np.repeat(starts, ends - starts)
+        top = rank < self.max_verified
+        later, earlier, sims = later[top], earlier[top], sims[top]
+        starts = np.flatnonzero(np.r_[True, later[1:] != later[:-1]])
+        ends = np.r_[starts[1:], len(later)].astype(np.int64)
         pairs = list(zip(earlier.tolist(), sims.tolist(), strict=True))
         return {a: pairs[s:e] for a, s, e in zip(later[starts].tolist(), starts.tolist(), ends.tolist(), strict=True)}
 
@@ -892,13 +900,14 @@ def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int) -> list[np.ndarray]:
 
 def _capped_lookup(
     postings: minhash.SortedPostings, keys: np.ndarray, owners: np.ndarray, cap: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (owner, position) pairs for matching postings, at most ``cap`` earliest ones per key."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (owner, position) pairs for matching postings, at most ``cap`` earliest ones per key, and
+    the total number of postings per key."""
     out_o, out_p = [], []
     taken = np.zeros(len(keys), dtype=np.int64)
-    for seg_keys, seg_pos in postings.segments:
-        left = np.searchsorted(seg_keys, keys, side="left")
-        right = np.searchsorted(seg_keys, keys, side="right")
+    total_n = np.zeros(len(keys), dtype=np.int64)
+    for left, right, seg_pos in postings.ranges(keys):
+        total_n += right - left
         counts = np.minimum(right - left, np.maximum(cap - taken, 0))
         taken += counts
         total = int(counts.sum())
@@ -909,5 +918,5 @@ def _capped_lookup(
         out_p.append(seg_pos[starts + np.arange(total)])
     if not out_o:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    return np.concatenate(out_o), np.concatenate(out_p)
+        return empty, empty, total_n
+    return np.concatenate(out_o), np.concatenate(out_p), total_n

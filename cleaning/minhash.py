@@ -119,9 +119,7 @@ class SortedPostings:
     def lookup(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (owner, position) for every posting whose key equals one of keys (owners[i] owns keys[i])."""
         out_o, out_p = [], []
-        for seg_keys, seg_pos in self.segments:
-            left = np.searchsorted(seg_keys, keys, side="left")
-            right = np.searchsorted(seg_keys, keys, side="right")
+        for left, right, seg_pos in self.ranges(keys):
             counts = right - left
             total = int(counts.sum())
             if not total:
@@ -137,9 +135,23 @@ class SortedPostings:
     def count(self, keys: np.ndarray) -> np.ndarray:
         """Return how many postings each key has."""
         total = np.zeros(len(keys), dtype=np.int64)
-        for seg_keys, _ in self.segments:
-            total += np.searchsorted(seg_keys, keys, side="right") - np.searchsorted(seg_keys, keys, side="left")
+        for left, right, _ in self.ranges(keys):
+            total += right - left
         return total
+
+    def ranges(self, keys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Return per segment (left, right, positions): keys[i]'s postings are positions[left[i]:right[i]]."""
+        if not self.segments:
+            return []
+        order = np.argsort(keys, kind="stable")  # sorted queries make searchsorted cache-friendly
+        sorted_keys = keys[order]
+        out = []
+        for seg_keys, seg_pos in self.segments:
+            left, right = np.empty(len(keys), dtype=np.int64), np.empty(len(keys), dtype=np.int64)
+            left[order] = np.searchsorted(seg_keys, sorted_keys, side="left")
+            right[order] = np.searchsorted(seg_keys, sorted_keys, side="right")
+            out.append((left, right, seg_pos))
+        return out
 
 
 def pairs_within(

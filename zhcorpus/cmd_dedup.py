@@ -2,7 +2,8 @@
 
 Input lines: ``{"id": ..., "text": ...}`` plus optional site_id, published_at, doc_number, issuer,
 is_authority_site, title (other keys are ignored). Output, one line per input id in input order:
-``{"id": ..., "cluster": <cluster id>, "canonical": <true if this document is its cluster's canonical>}``.
+``{"id": ..., "cluster": <cluster id>, "canonical": <id of the cluster's canonical document>,
+"is_canonical": <whether this document is it>, "canonical_reason": ...}``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from cleaning.dedup import DedupEngine, DocInput
+from zhcorpus.dedupjob import place
 
 
 class DedupInputError(Exception):
@@ -64,10 +66,17 @@ def dedup_jsonl(lines: Iterable[str], out: TextIO, *, source: str = "-", engine:
     """Cluster the documents of JSONL lines and write one result line per id; return the count."""
     docs = read_docs(lines, source)
     engine = engine or DedupEngine()
-    assignments = engine.assign(docs, engine.new_index())
+    assignments, clusters = place(engine, docs, engine.new_index())
     for a in assignments:
-        out.write(json.dumps({"id": a.id, "cluster": a.cluster_id, "canonical": a.is_canonical}, ensure_ascii=False))
-        out.write("\n")
+        cluster = clusters[a.cluster_id]
+        row = {
+            "id": a.id,
+            "cluster": a.cluster_id,
+            "canonical": cluster.canonical_id,
+            "is_canonical": cluster.canonical_id == a.id,
+            "canonical_reason": cluster.canonical_reason,
+        }
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return len(assignments)
 
 

@@ -43,15 +43,20 @@ def test_dedup_covers_every_id(tmp_path):
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["id"] for r in rows] == ["a", "7", "c"]
-    assert all(set(r) == {"id", "cluster", "canonical"} for r in rows)
-    assert rows[0] == {"id": "a", "cluster": "a", "canonical": True}
-    assert rows[1] == {"id": "7", "cluster": "a", "canonical": False}
-    assert rows[2] == {"id": "c", "cluster": "c", "canonical": True}
+    assert all({"id", "cluster", "canonical"} <= set(r) for r in rows)
+    # `canonical` is the id of the cluster's canonical document: the authority's own copy here.
+    assert [(r["id"], r["cluster"], r["canonical"], r["is_canonical"]) for r in rows] == [
+        ("a", "a", "a", True),
+        ("7", "a", "a", False),
+        ("c", "c", "c", True),
+    ]
+    assert rows[0]["canonical_reason"] == "authority_site"
 
 
 def test_dedup_reads_stdin():
     code, out, _ = run_cli(["dedup", "--jsonl", "-"], stdin=json.dumps({"id": "x", "text": TEXT}) + "\n")
-    assert code == 0 and json.loads(out) == {"id": "x", "cluster": "x", "canonical": True}
+    row = json.loads(out)
+    assert code == 0 and (row["id"], row["cluster"], row["canonical"], row["is_canonical"]) == ("x", "x", "x", True)
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,8 @@ BODY_C = (
 
 
 def notice(body: str, year: int = 2024, number: int = 8, prefix: str = "民发") -> str:
-    return f"{prefix}〔{year}〕{number}号\n各省、自治区、直辖市民政厅（局）：\n{body.format(y=year)}\n民政部\n{year}年3月1日"
+    head = f"{prefix}〔{year}〕{number}号\n各省、自治区、直辖市民政厅（局）：\n"
+    return head + f"{body.format(y=year)}\n民政部\n{year}年3月1日"
 
 
 def wrapper(text: str, own: str = "粤民函〔2024〕5号", cite: str = "民发〔2024〕8号") -> str:
