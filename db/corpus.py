@@ -33,7 +33,7 @@ class CorpusStore:
 
     def upsert_documents(self, page_ids: list[str], documents: list[dict]) -> dict[str, int]:
         """Replace the documents of these raw pages in one transaction; return inserted/updated/unchanged/removed."""
-        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0}
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0, "versions_kept": 0}
         if not page_ids:
             return counts
         table = self.db["documents"]
@@ -44,14 +44,15 @@ class CorpusStore:
                 for row in self.db.query(f"SELECT * FROM documents WHERE raw_page_id IN ({marks})", page_ids)
             }
             new_ids = {doc["id"] for doc in documents}
-            touched_hashes = {row["content_hash"] for row in existing.values()}
             for doc in documents:
                 old = existing.get(doc["id"])
-                touched_hashes.add(doc["content_hash"])
                 if old is None:
                     table.insert(doc)
                     counts["inserted"] += 1
                 elif any(old[col] != doc[col] for col in DOCUMENT_COLUMNS):
+                    if old["raw_sha256"] != doc["raw_sha256"] and old["content_hash"] != doc["content_hash"]:
+                        self._keep_version(old, replaced_at=doc["last_seen"])
+                        counts["versions_kept"] += 1
                     table.update(doc["id"], doc)
                     counts["updated"] += 1
                 else:
@@ -60,8 +61,25 @@ class CorpusStore:
             for doc_id in set(existing) - new_ids:
                 table.delete(doc_id)
                 counts["removed"] += 1
-            self._mark_duplicates(touched_hashes)
         return counts
+
+    def _keep_version(self, old: dict, *, replaced_at: str) -> None:
+        """Copy a document's previous content into document_versions before it is overwritten."""
+        self.db["document_versions"].upsert(
+            {
+                "id": old["id"],
+                "content_hash": old["content_hash"],
+                "title": old["title"],
+                "published_at": old["published_at"],
+                "text": old["text"],
+                "text_hans": old["text_hans"],
+                "raw_sha256": old["raw_sha256"],
+                "pipeline_version": old["pipeline_version"],
+                "first_seen": old["first_seen"],
+                "replaced_at": replaced_at,
+            },
+            pk=("id", "content_hash"),
+        )
 
     def touch_last_seen(self, seen: dict[str, str]) -> int:
         """Move documents' last_seen forward to their raw page's latest sighting; return rows changed."""
@@ -76,37 +94,77 @@ class CorpusStore:
                 self.db.conn.executemany("UPDATE documents SET last_seen = ? WHERE raw_page_id = ?", updates)
         return len(updates)
 
-    def _mark_duplicates(self, hashes: set[str]) -> None:
-        """Point exact duplicates at the earliest-seen document with the same content hash."""
-        for content_hash in hashes:
-            rows = list(
-                self.db.query(
-                    "SELECT id, duplicate_of FROM documents WHERE content_hash = ? ORDER BY first_seen, id",
-                    [content_hash],
-                )
-            )
-            if not rows:
-                continue
-            canonical = rows[0]["id"]
-            for row in rows:
-                want = None if row["id"] == canonical else canonical
-                if row["duplicate_of"] != want:
-                    self.db["documents"].update(row["id"], {"duplicate_of": want})
+    # -- near-duplicate clusters ------------------------------------------------------------------
+    def signature_rows(self) -> list[dict]:
+        """Return the persisted dedup index rows in insertion order."""
+        return list(self.db.query("SELECT * FROM dedup_signatures ORDER BY seq"))
 
-    def find_by_hash(self, content_hash: str) -> str | None:
-        """Return the canonical document id holding this content hash, if any."""
-        rows = list(
-            self.db.query(
-                "SELECT id FROM documents WHERE content_hash = ? ORDER BY first_seen, id LIMIT 1",
-                [content_hash],
+    def documents_needing_dedup(self) -> list[dict]:
+        """Return documents without a signature, or whose text changed since it, in arrival order."""
+        sql = """SELECT d.id, d.text, d.title, d.site_id, d.published_at, d.issuer, d.doc_number, d.first_seen
+                 FROM documents d LEFT JOIN dedup_signatures s ON s.id = d.id
+                 WHERE s.id IS NULL OR s.key_hash != substr(d.content_hash, 1, length(s.key_hash))
+                 ORDER BY d.first_seen, d.id"""
+        return list(self.db.query(sql))
+
+    def signatures_without_document(self) -> list[dict]:
+        """Return (id, cluster_id) of signatures whose document no longer exists."""
+        sql = """SELECT s.id, s.cluster_id FROM dedup_signatures s LEFT JOIN documents d ON d.id = s.id
+                 WHERE d.id IS NULL"""
+        return list(self.db.query(sql))
+
+    def apply_dedup(
+        self,
+        removed_ids: list[str],
+        signature_rows: list[dict],
+        links: list[dict],
+        linked_ids: list[str],
+        clusters: list[dict],
+    ) -> None:
+        """Write one dedup run in one transaction: signatures, links, clusters and canonical flags."""
+        with transaction(self.db):
+            gone = removed_ids + [row["id"] for row in signature_rows]
+            for start in range(0, len(gone), 500):
+                chunk = gone[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(f"DELETE FROM dedup_signatures WHERE id IN ({marks})", chunk)
+            for start in range(0, len(removed_ids + linked_ids), 500):
+                chunk = (removed_ids + linked_ids)[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(
+                    f"DELETE FROM document_links WHERE from_id IN ({marks}) OR to_id IN ({marks})", chunk + chunk
+                )
+            self.db["dedup_signatures"].insert_all(signature_rows, pk="seq")
+            self.db["document_links"].upsert_all(links, pk=("from_id", "to_id", "relation"))
+            for cluster in clusters:
+                members = cluster.pop("member_ids")
+                self.db["clusters"].upsert(cluster, pk="cluster_id")
+                for start in range(0, len(members), 500):
+                    chunk = members[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    self.db.execute(
+                        f"UPDATE documents SET cluster_id = ?, is_canonical = (id = ?) WHERE id IN ({marks})"
+                        " AND (cluster_id IS NOT ? OR is_canonical != (id = ?))",
+                        [
+                            cluster["cluster_id"],
+                            cluster["canonical_id"],
+                            *chunk,
+                            cluster["cluster_id"],
+                            cluster["canonical_id"],
+                        ],
+                    )
+            # Clusters left without members (their documents were removed) disappear.
+            self.db.execute(
+                "DELETE FROM clusters WHERE cluster_id NOT IN (SELECT cluster_id FROM documents "
+                "WHERE cluster_id IS NOT NULL)"
             )
-        )
-        return rows[0]["id"] if rows else None
 
     def stats(self) -> dict:
-        """Return document counts overall and per site."""
-        total = self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-        unique = self.db.execute("SELECT COUNT(*) FROM documents WHERE duplicate_of IS NULL").fetchone()[0]
+        """Return document counts overall, per site and per encoding, and dedup figures."""
+
+        def scalar(sql: str) -> int:
+            return self.db.execute(sql).fetchone()[0]
+
         sites = {
             row["site_id"]: row["n"]
             for row in self.db.query("SELECT site_id, COUNT(*) AS n FROM documents GROUP BY site_id ORDER BY site_id")
@@ -115,12 +173,25 @@ class CorpusStore:
             row["encoding"]: row["n"]
             for row in self.db.query("SELECT encoding, COUNT(*) AS n FROM documents GROUP BY encoding ORDER BY n DESC")
         }
+        links = {
+            row["relation"]: row["n"]
+            for row in self.db.query("SELECT relation, COUNT(*) AS n FROM document_links GROUP BY relation")
+        }
+        total = scalar("SELECT COUNT(*) FROM documents")
+        canonical = scalar("SELECT COUNT(*) FROM documents WHERE is_canonical = 1")
         return {
             "documents": total,
-            "unique_documents": unique,
-            "exact_duplicates": total - unique,
+            "canonical_documents": canonical,
+            "duplicates": total - canonical,
             "sites": sites,
             "encodings": encodings,
+            "dedup": {
+                "clusters": scalar("SELECT COUNT(*) FROM clusters"),
+                "clusters_with_reposts": scalar("SELECT COUNT(*) FROM clusters WHERE size > 1"),
+                "not_yet_clustered": scalar("SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL"),
+                "links": links,
+                "versions_kept": scalar("SELECT COUNT(*) FROM document_versions"),
+            },
         }
 
     def iter_documents(self, *, canonical_only: bool = False, batch_size: int = 1000) -> Iterator[list[dict]]:

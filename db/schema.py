@@ -6,7 +6,7 @@ Every table and column here is documented in db/SCHEMA.md; tests/db/test_schema_
 from __future__ import annotations
 
 RAW_SCHEMA_VERSION = 1
-CORPUS_SCHEMA_VERSION = 1
+CORPUS_SCHEMA_VERSION = 2
 
 RAW_DDL = """
 CREATE TABLE IF NOT EXISTS crawl_runs (
@@ -101,7 +101,8 @@ CREATE TABLE IF NOT EXISTS documents (
     repairs             TEXT NOT NULL DEFAULT '{}',
     flags               TEXT NOT NULL DEFAULT '[]',
     content_hash        TEXT NOT NULL,
-    duplicate_of        TEXT,
+    cluster_id          TEXT,
+    is_canonical        INTEGER NOT NULL DEFAULT 1,
     raw_sha256          TEXT NOT NULL,
     pipeline_version    TEXT NOT NULL,
     first_seen          TEXT NOT NULL,
@@ -110,9 +111,61 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_site ON documents (site_id);
 CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
 CREATE INDEX IF NOT EXISTS documents_page ON documents (raw_page_id);
+CREATE INDEX IF NOT EXISTS documents_cluster ON documents (cluster_id);
+CREATE TABLE IF NOT EXISTS document_versions (
+    id               TEXT NOT NULL,
+    content_hash     TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    published_at     TEXT,
+    text             TEXT NOT NULL,
+    text_hans        TEXT NOT NULL,
+    raw_sha256       TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL,
+    first_seen       TEXT NOT NULL,
+    replaced_at      TEXT NOT NULL,
+    PRIMARY KEY (id, content_hash)
+);
+CREATE TABLE IF NOT EXISTS clusters (
+    cluster_id       TEXT PRIMARY KEY,
+    canonical_id     TEXT NOT NULL,
+    canonical_reason TEXT NOT NULL,
+    size             INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS document_links (
+    from_id    TEXT NOT NULL,
+    to_id      TEXT NOT NULL,
+    relation   TEXT NOT NULL,
+    similarity REAL NOT NULL,
+    PRIMARY KEY (from_id, to_id, relation)
+);
+CREATE INDEX IF NOT EXISTS document_links_to ON document_links (to_id);
+CREATE TABLE IF NOT EXISTS dedup_signatures (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    cluster_id   TEXT NOT NULL,
+    key_hash     TEXT NOT NULL,
+    key_len      INTEGER NOT NULL,
+    signature    BLOB,
+    anchors      BLOB,
+    guards       TEXT NOT NULL,
+    site_id      TEXT,
+    published_at TEXT,
+    is_authority INTEGER NOT NULL
+);
 CREATE VIEW IF NOT EXISTS canonical_documents AS
-    SELECT * FROM documents WHERE duplicate_of IS NULL;
+    SELECT * FROM documents WHERE is_canonical = 1;
 """
+
+# Upgrades of an existing corpus.db, by the version they bring it to (PRAGMA user_version).
+CORPUS_MIGRATIONS: dict[int, list[str]] = {
+    # 2: exact-duplicate pointers give way to near-duplicate clusters.
+    2: [
+        "DROP VIEW IF EXISTS canonical_documents",
+        "ALTER TABLE documents ADD COLUMN cluster_id TEXT",
+        "ALTER TABLE documents ADD COLUMN is_canonical INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE documents DROP COLUMN duplicate_of",
+    ],
+}
 
 # FTS5 over title and the simplified text; trigram because Chinese has no spaces between words.
 FTS_TABLE = "documents_fts"

@@ -32,9 +32,22 @@ def open_raw(path: Path) -> sqlite_utils.Database:
     return db
 
 
+def _migrate(db: sqlite_utils.Database, migrations: dict[int, list[str]]) -> None:
+    """Bring an existing database up to date, one version at a time, each step in one transaction."""
+    if not db["documents"].exists():
+        return  # a new file: the DDL creates the current schema
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    for version in sorted(v for v in migrations if v > max(current, 1)):
+        with transaction(db):
+            for statement in migrations[version]:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {version}")
+
+
 def open_corpus(path: Path) -> sqlite_utils.Database:
     """Return corpus.db with its schema and trigram FTS index applied."""
     db = _connect(path)
+    _migrate(db, schema.CORPUS_MIGRATIONS)
     db.executescript(schema.CORPUS_DDL)
     if not db[schema.FTS_TABLE].exists():
         db["documents"].enable_fts(

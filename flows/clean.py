@@ -12,7 +12,7 @@ from cleaning.pipeline import PIPELINE_VERSION
 from crawlers.sites import load_registry
 from flows.params import CleanOptions, SiteId, check_sites
 from flows.report import publish_clean_report
-from flows.tasks import clean_batch_task
+from flows.tasks import clean_batch_task, dedup_task
 from zhcorpus.cleanjob import (
     CleanSummary,
     batched,
@@ -66,9 +66,12 @@ def reclean(
     total = CleanSummary()
     for future in futures:
         total.add(future.result())
+    dedup = dedup_task(str(paths.root), registry)
     result = {
         "pipeline_version": PIPELINE_VERSION,
         **total.as_dict(),
+        "last_seen_moved": moved,
+        "dedup": dedup,
         "duration_s": round(time.monotonic() - started, 2),
     }
     publish_clean_report(result, paths)

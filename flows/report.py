@@ -32,6 +32,16 @@ def _clean_section(clean: dict) -> str:
     )
 
 
+def _dedup_line(clean: dict, stats: dict) -> str:
+    dedup = clean.get("dedup", {})
+    links = ", ".join(f"{n} {rel}" for rel, n in sorted(dedup.get("links", {}).items())) or "no new links"
+    return (
+        f"Dedup: {dedup.get('placed', 0)} documents placed, {dedup.get('joined_existing', 0)} joined an existing "
+        f"cluster ({links}). Corpus: {stats['documents']} documents, {stats['canonical_documents']} canonical, "
+        f"{stats['duplicates']} reposts and duplicates in {stats['dedup']['clusters_with_reposts']} clusters."
+    )
+
+
 def publish_clean_report(clean: dict, paths: DataPaths) -> None:
     """Publish the re-clean run's markdown artifact."""
     stats = _corpus_stats(paths)
@@ -39,8 +49,8 @@ def publish_clean_report(clean: dict, paths: DataPaths) -> None:
         [
             "# zhcorpus re-clean",
             _clean_section(clean),
-            f"Corpus: {stats['documents']} documents, {stats['exact_duplicates']} exact duplicates. "
-            f"Duration {clean['duration_s']:.1f} s.",
+            _dedup_line(clean, stats),
+            f"Duration {clean['duration_s']:.1f} s. Duration {clean['duration_s']:.1f} s.",
         ]
     )
     create_markdown_artifact(markdown=markdown, key="zhcorpus-reclean", description="Re-clean summary")
@@ -69,8 +79,8 @@ def publish_nightly_report(result: dict, paths: DataPaths) -> None:
             render_markdown_table(rows),
             f"Failed sites: {failed}.",
             _clean_section(clean),
-            f"Corpus: {stats['documents']} documents ({stats['unique_documents']} unique, "
-            f"{stats['exact_duplicates']} exact duplicates). Duration {result['duration_s']:.1f} s.",
+            _dedup_line(clean, stats),
+            f"Duration {result['duration_s']:.1f} s.",
         ]
     )
     create_markdown_artifact(markdown=markdown, key="zhcorpus-nightly", description="Nightly run summary")

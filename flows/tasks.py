@@ -11,6 +11,7 @@ from crawlers.sites import Registry
 from fixtures.server import FixtureServer
 from zhcorpus.cleanjob import CleanSummary, clean_batch
 from zhcorpus.config import DataPaths
+from zhcorpus.dedupjob import dedup_corpus
 
 
 # Network-bound: a site that is down or slow gets two more tries with growing pauses.
@@ -56,6 +57,14 @@ def crawl_site_task(
         summary.get("errors"),
     )
     return summary
+
+
+@task(task_run_name="dedup")
+def dedup_task(data_dir: str, registry: Registry) -> dict:
+    """Cluster new and changed documents against the whole corpus (persisted signatures)."""
+    summary = dedup_corpus(DataPaths(Path(data_dir)), registry)
+    get_run_logger().info("dedup: %s", summary.as_dict())
+    return summary.as_dict()
 
 
 @task(task_run_name="clean-batch-{batch_no}")

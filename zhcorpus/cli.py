@@ -76,7 +76,7 @@ def _print_run_table(paths: DataPaths, crawl: dict, clean_by_site: dict) -> None
     stats = _corpus_stats(paths)
     print(render_table(site_rows(crawl.get("by_site", {}), clean_by_site, stats["sites"])))
     print(
-        f"\ncorpus: {stats['documents']} documents ({stats['unique_documents']} unique) "
+        f"\ncorpus: {stats['documents']} documents ({stats['canonical_documents']} canonical) "
         f"from {len(stats['sites'])} sites in {paths.corpus_db}"
     )
 
@@ -158,7 +158,13 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(f"pipeline {PIPELINE_VERSION}: {len(page_ids)} pages to clean", file=sys.stderr)
     refresh_site_templates(paths, sites_to_refresh(paths, page_ids), registry)
     summary = clean_pages(paths, page_ids, registry, batch_size=args.batch_size, progress=_progress("clean"))
-    print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    from zhcorpus.dedupjob import dedup_corpus
+
+    dedup = dedup_corpus(paths, registry)
+    print(
+        f"dedup: {dedup.placed} documents placed, {dedup.joined_existing} joined an existing cluster", file=sys.stderr
+    )
+    print(json.dumps({**summary.as_dict(), "dedup": dedup.as_dict()}, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -170,8 +176,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
     print(
-        f"documents: {stats['documents']} ({stats['unique_documents']} unique, "
-        f"{stats['exact_duplicates']} exact duplicates)"
+        f"documents: {stats['documents']} ({stats['canonical_documents']} canonical, "
+        f"{stats['duplicates']} reposts and duplicates in {stats['dedup']['clusters_with_reposts']} clusters)"
     )
     for site, n in stats["sites"].items():
         print(f"  {site}: {n}")

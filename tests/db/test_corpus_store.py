@@ -39,7 +39,13 @@ def test_upsert_is_idempotent(tmp_path):
     docs = [doc("p1", "p1", "各街道民政科：现将养老服务补贴申领事项通知如下。", "h1")]
     assert store.upsert_documents(["p1"], docs)["inserted"] == 1
     before = list(store.db.query("SELECT rowid, * FROM documents"))
-    assert store.upsert_documents(["p1"], docs) == {"inserted": 0, "updated": 0, "unchanged": 1, "removed": 0}
+    assert store.upsert_documents(["p1"], docs) == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "removed": 0,
+        "versions_kept": 0,
+    }
     assert list(store.db.query("SELECT rowid, * FROM documents")) == before
 
 
@@ -51,14 +57,16 @@ def test_parts_that_disappear_are_removed(tmp_path):
     assert [r["id"] for r in store.db.query("SELECT id FROM documents")] == ["p-p1"]
 
 
-def test_exact_duplicates_point_at_earliest(tmp_path):
+def test_changed_source_keeps_the_old_version(tmp_path):
     store = CorpusStore(tmp_path / "corpus.db")
-    store.upsert_documents(["late"], [doc("late", "late", "同一通知", "same", first_seen="2026-02-01")])
-    store.upsert_documents(["early"], [doc("early", "early", "同一通知", "same", first_seen="2026-01-01")])
-    rows = {r["id"]: r["duplicate_of"] for r in store.db.query("SELECT id, duplicate_of FROM documents")}
-    assert rows == {"early": None, "late": "early"}
-    assert store.stats()["unique_documents"] == 1
-    assert [r["id"] for r in store.db.query("SELECT id FROM canonical_documents")] == ["early"]
+    store.upsert_documents(["p1"], [doc("p1", "p1", "原通知正文", "h1")])
+    changed = doc("p1", "p1", "更正后的通知正文", "h2", raw_sha256="y", last_seen="2026-03-01")
+    assert store.upsert_documents(["p1"], [changed])["versions_kept"] == 1
+    (old,) = store.db.query("SELECT * FROM document_versions")
+    assert old["text"] == "原通知正文" and old["replaced_at"] == "2026-03-01"
+    # A re-clean that only changes the pipeline's output (same raw bytes) is not a new version of the notice.
+    again = dict(changed, text="更正后的通知正文。", content_hash="h3")
+    assert store.upsert_documents(["p1"], [again])["versions_kept"] == 0
 
 
 def test_trigram_search_and_short_query_fallback(tmp_path):

@@ -132,6 +132,8 @@ def test_stats_json_contract(runs, capsys):
     for key in ("pages_fetched", "detail_pages_new", "detail_pages_changed", "errors"):
         assert key in stats["last_run"]
     assert stats["last_run"]["detail_pages_new"] == 0  # the last run was the incremental one
+    assert stats["dedup"]["clusters_with_reposts"] >= 3
+    assert stats["canonical_documents"] + stats["duplicates"] == stats["documents"]
 
 
 def test_search_finds_notices(runs, capsys):
@@ -152,3 +154,22 @@ def test_nightly_publishes_artifacts(runs):
         )
     assert artifacts
     assert "TOTAL" in artifacts[0].data and "qingzhou-mzj" in artifacts[0].data
+
+
+def test_reposts_cluster_with_the_ministry_original(runs):
+    conn = sqlite3.connect(runs["data"] / "corpus.db")
+    clusters = conn.execute(
+        """SELECT c.cluster_id, c.canonical_reason, group_concat(d.site_id), group_concat(d.is_canonical)
+           FROM clusters c JOIN documents d ON d.cluster_id = c.cluster_id WHERE c.size > 1 GROUP BY c.cluster_id"""
+    ).fetchall()
+    unplaced = conn.execute("SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL").fetchone()[0]
+    conn.close()
+    assert unplaced == 0
+    # The association reposts at least three ministry notices; each joins the original's cluster, whose
+    # canonical document is the ministry's own page, and no cluster holds two ministry notices.
+    with_ministry = [c for c in clusters if "mzb" in c[2].split(",")]
+    assert len(with_ministry) >= 3, clusters
+    for _, reason, sites, canonical_flags in with_ministry:
+        sites, flags = sites.split(","), canonical_flags.split(",")
+        assert sites.count("mzb") == 1, sites
+        assert flags[sites.index("mzb")] == "1" and reason == "authority_site"

@@ -11,13 +11,30 @@ from zhcorpus.cli import main
 
 def doc(doc_id, content_hash, first_seen):
     return {
-        "id": doc_id, "raw_page_id": doc_id, "part": None, "url": f"http://a.example/{doc_id}", "site_id": "s",
-        "column_name": "通知公告", "title": "关于做好养老服务补贴发放工作的通知", "published_at": "2024-03-05",
-        "issuer": "青州市民政局", "doc_number": "青民发〔2024〕3号", "text": "各街道民政科：现将有关事项通知如下。",
-        "text_hans": "各街道民政科：现将有关事项通知如下。", "script": "hans", "attachments": "[]",
-        "encoding": "gb18030", "encoding_confidence": 0.99, "encoding_evidence": "{}", "repairs": "{}",
-        "flags": "[]", "content_hash": content_hash, "raw_sha256": "x", "pipeline_version": "v",
-        "first_seen": first_seen, "last_seen": first_seen,
+        "id": doc_id,
+        "raw_page_id": doc_id,
+        "part": None,
+        "url": f"http://a.example/{doc_id}",
+        "site_id": "s",
+        "column_name": "通知公告",
+        "title": "关于做好养老服务补贴发放工作的通知",
+        "published_at": "2024-03-05",
+        "issuer": "青州市民政局",
+        "doc_number": "青民发〔2024〕3号",
+        "text": "各街道民政科：现将有关事项通知如下。",
+        "text_hans": "各街道民政科：现将有关事项通知如下。",
+        "script": "hans",
+        "attachments": "[]",
+        "encoding": "gb18030",
+        "encoding_confidence": 0.99,
+        "encoding_evidence": "{}",
+        "repairs": "{}",
+        "flags": "[]",
+        "content_hash": content_hash,
+        "raw_sha256": "x",
+        "pipeline_version": "v",
+        "first_seen": first_seen,
+        "last_seen": first_seen,
     }
 
 
@@ -32,6 +49,9 @@ def data_dir(tmp_path):
 
 
 def test_export_jsonl_all_and_canonical_only(data_dir, capsys):
+    store = CorpusStore(data_dir / "corpus.db")
+    store.db.execute("UPDATE documents SET is_canonical = 0, cluster_id = 'a' WHERE id = 'b'")
+    store.close()
     assert main(["--data", str(data_dir), "export"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["id"] for r in rows] == ["a", "b", "c"]
