@@ -5,7 +5,6 @@ import re
 import sqlite3
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from crawlers.sites import load_registry
 
@@ -33,12 +32,6 @@ def snapshot(data_dir) -> dict[str, tuple]:
     rows = conn.execute("SELECT id, content_hash, text, title, site_id FROM documents ORDER BY id").fetchall()
     conn.close()
     return {row[0]: row[1:] for row in rows}
-
-
-@pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 @pytest.fixture(scope="module")

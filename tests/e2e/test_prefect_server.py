@@ -91,6 +91,4 @@ def test_bad_parameters_are_rejected_before_any_work(stack):
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name("reclean/reclean")
         with pytest.raises(Exception, match="batch_size|greater than or equal"):
-            client.create_flow_run_from_deployment(
-                deployment.id, parameters={"options": {"batch_size": 0}}
-            )
+            client.create_flow_run_from_deployment(deployment.id, parameters={"options": {"batch_size": 0}})
