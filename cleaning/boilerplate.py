@@ -14,6 +14,7 @@ import copy
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import lxml.etree
 from lxml.etree import _Element
@@ -92,7 +93,6 @@ _CHROME_ATTR = re.compile(
     + "|".join(sorted(BOILERPLATE_TOKENS, key=len, reverse=True))
     + r")(?![a-z])"
 )
-_ATTR_CANDIDATES = lxml.etree.XPath("//*[@id or @class or @style]")
 
 # Elements that start a new line when rendered.
 BLOCK_TAGS: frozenset[str] = frozenset(
@@ -290,7 +290,6 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     # 更多xx范文请关注xx网 / 更多相关内容请关注
     ("promo", re.compile(r"^\s*更多.{0,40}(请关注|請關注|尽在|盡在)"), "short"),
 )
-_ANY_RULE = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern, _ in LINE_RULES))
 # Lines a learned template must never drop, however often they recur on a site: dates, 文号,
 # salutations (各区县民政局：), closing formulas, attachment labels, numbered headings (一、 （一） 第一条 1.).
 PROTECTED_LINE = re.compile(
@@ -335,29 +334,47 @@ def text_of(el: _Element) -> str:
 
 def count_han(text: str) -> int:
     """Return the number of Han characters in text."""
+    if text.isascii():  # O(1) in CPython: whitespace, numbers and Latin text between the blocks
+        return 0
     return len(_NON_HAN_RUN.sub("", text))  # about twice as fast as len(findall) on long text
 
 
-def _is_chrome_attr(el: _Element) -> bool:
-    attrs = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+@lru_cache(maxsize=8192)  # pages of a site repeat the same id/class values
+def _is_chrome_attrs(attrs: str) -> bool:
+    attrs = attrs.lower()
     return bool(attrs.strip()) and _CHROME_ATTR.search(attrs) is not None
+
+
+# Nodes prune_chrome drops whatever they hold: comments, processing instructions, entities, DROP_TAGS.
+_DROP_NODES = (lxml.etree.Comment, lxml.etree.ProcessingInstruction, lxml.etree.Entity, *sorted(DROP_TAGS))
 
 
 def prune_chrome(root: _Element) -> None:
     """Remove chrome in place: DROP_TAGS, small forms, hidden blocks and id/class matches."""
-    for el in [el for el in root.iter() if not isinstance(el.tag, str) or el.tag in DROP_TAGS]:
+    for el in list(root.iter(*_DROP_NODES)):
         _drop_keep_tail(el)
     for form in list(root.iter("form")):
         if count_han(text_of(form)) < FORM_MAX_HAN:
             _drop_keep_tail(form)
-    total_han = count_han(text_of(root)) or 1
+    total_han = 0  # the page's Han characters, counted when first needed
     doomed: set[_Element] = set()
-    for el in _ATTR_CANDIDATES(root):
-        if el.tag in ("body", "html") or not (_is_chrome_attr(el) or HIDDEN_STYLE.search(el.get("style") or "")):
+    # Elements with an id, class or style, in document order (a loop here is faster than the XPath
+    # //*[@id or @class or @style] and reads each attribute once).
+    for el in root.iter(lxml.etree.Element):
+        if not el.attrib:
+            continue
+        id_, cls, style = el.get("id"), el.get("class"), el.get("style")
+        if id_ is None and cls is None and style is None:
+            continue
+        if el.tag in ("body", "html") or not (
+            _is_chrome_attrs(f"{id_ or ''} {cls or ''}") or HIDDEN_STYLE.search(style or "")
+        ):
             continue
         if any(anc in doomed for anc in el.iterancestors()):
             continue
         han = count_han(text_of(el))
+        if han >= KEEP_WRAPPER_HAN and not total_han:
+            total_han = count_han(text_of(root)) or 1
         # A wrapper with a chrome-looking class that holds most of the page is the article itself.
         if not (han >= KEEP_WRAPPER_HAN and han > KEEP_WRAPPER_SHARE * total_han):
             doomed.add(el)
@@ -402,10 +419,14 @@ def score_blocks(root: _Element) -> dict[_Element, float]:
             if tag in BLOCK_TAGS:
                 block = el
             linked = linked or tag == "a"
-            add(el.text, block, linked)
+            text = el.text
+            if text and not text.isspace():  # (add() would ignore it; the call is what costs)
+                add(text, block, linked)
             for child in el:
                 walk(child, block, linked)
-                add(child.tail, block, linked)
+                tail = child.tail
+                if tail and not tail.isspace():
+                    add(tail, block, linked)
 
     walk(root, root, False)
     memo: dict[_Element, int] = {}
@@ -467,13 +488,18 @@ def choose_content(root: _Element) -> _Element | None:
     return best
 
 
+def _non_space_len(text: str) -> int:
+    """Return the number of non-whitespace characters (str.split and regex \\s agree on whitespace)."""
+    return sum(map(len, text.split()))
+
+
 def _link_density(el: _Element) -> tuple[float, int]:
     total = text_of(el)
-    chars = len(re.sub(r"\s", "", total))
+    chars = _non_space_len(total)
     if not chars:
         return 0.0, 0
     anchors = [text_of(a) for a in el.iter("a")]
-    link = sum(len(re.sub(r"\s", "", t)) for t in anchors)
+    link = sum(_non_space_len(t) for t in anchors)
     return link / chars, count_han(total) - sum(count_han(t) for t in anchors)
 
 
@@ -629,20 +655,48 @@ def filter_lines(lines: list[str]) -> tuple[list[str], dict[str, int]]:
     return kept, dropped
 
 
+def _rule_applies(scope: str, short: bool, zone: dict[str, bool]) -> bool:
+    """Return True if a rule of this scope may act on a line of this length and zone."""
+    if scope == "lead":
+        return short and zone["lead"]
+    if scope == "tail":
+        return short and zone["after"]
+    if scope == "head_tail":
+        return short and (zone["lead"] or zone["after"])
+    if scope in ("short", "cut", "endcut"):
+        return short or zone["head"] or zone["tail"]
+    return True
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+@lru_cache(maxsize=64)
+def _applicable_rules(
+    short: bool, head: bool, tail: bool, lead: bool, after: bool
+) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """Return (the rules anchored at the line start joined into one pattern, the other rules) that may act
+    on such a line.
+
+    The anchored ones are tried at the start only (``match``). The others are searched one by one: each
+    starts with a set of literal characters the regex engine skips ahead to, which a joined pattern loses.
+    """
+    zone = {"head": head, "tail": tail, "lead": lead, "after": after}
+    patterns = [pattern for _, pattern, scope in LINE_RULES if _rule_applies(scope, short, zone)]
+    anchored = [p.pattern for p in patterns if p.pattern.startswith("^")]
+    joined = re.compile("|".join(f"(?:{p})" for p in anchored)) if anchored else _NEVER
+    return joined, tuple(p for p in patterns if not p.pattern.startswith("^"))
+
+
 def _match_rule(line: str, short: bool, zone: dict[str, bool], late: bool, started: bool) -> tuple[str, bool] | None:
-    if _ANY_RULE.search(line) is None:
-        return None  # one search instead of one per rule for the many lines no rule touches
+    # Only the rules that may act on this line are tried, and they are tried cheaply first: most lines are
+    # long prose in the middle of the text, where only the "anywhere" rules can act.
+    anchored, floating = _applicable_rules(short, zone["head"], zone["tail"], zone["lead"], zone["after"])
+    if anchored.match(line) is None and not any(p.search(line) for p in floating):
+        return None
     prose = is_prose(line)
     for name, pattern, scope in LINE_RULES:
-        if prose and scope != "anywhere":
-            continue
-        if scope == "lead" and not (short and zone["lead"]):
-            continue
-        if scope == "tail" and not (short and zone["after"]):
-            continue
-        if scope == "head_tail" and not (short and (zone["lead"] or zone["after"])):
-            continue
-        if scope in ("short", "cut", "endcut") and not (short or zone["head"] or zone["tail"]):
+        if (prose and scope != "anywhere") or not _rule_applies(scope, short, zone):
             continue
         if pattern.search(line):
             return name, short and ((scope == "cut" and late) or (scope == "endcut" and started))
@@ -726,8 +780,10 @@ def candidate_lines(root: _Element | None) -> tuple[list[str], _Element | None]:
     return render_lines(content), content
 
 
-def extract_content(root: _Element | None, site_template: Mapping | None = None) -> Extracted:
-    """Return the main-content lines of a parsed page (the tree is copied, not changed).
+def extract_content(
+    root: _Element | None, site_template: Mapping | None = None, *, in_place: bool = False
+) -> Extracted:
+    """Return the main-content lines of a parsed page (the tree is copied, not changed, unless in_place).
 
     ``site_template`` is a template from ``cleaning.templates.learn_site_template``: lines it marks as
     recurring on the site are dropped from the lead and tail (never protected lines such as dates).
@@ -735,7 +791,7 @@ def extract_content(root: _Element | None, site_template: Mapping | None = None)
     if root is None:
         return Extracted([], None)
     titles = page_titles(root)
-    lines, content = candidate_lines(copy.deepcopy(root))
+    lines, content = candidate_lines(root if in_place else copy.deepcopy(root))
     dropped: dict[str, int] = {}
     if site_template:
         from cleaning.templates import apply_site_template

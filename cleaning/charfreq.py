@@ -7,11 +7,22 @@ spread evenly over the code table (rare characters, private-use area, kana, box 
 
 The tiers are: TOP (the ~600 most frequent simplified characters and their traditional forms), then the
 "common" level of each national standard, taken from the codecs themselves (GB2312 level 1, 3755
-characters; Big5 level 1, 5401 characters). Scoring maps characters to tier markers with one
-``str.translate`` and counts them, so it runs at C speed.
+characters; Big5 level 1, 5401 characters). Scoring maps characters to tiers with one
+``str.translate`` (numpy for long texts) and counts them, so it runs at C speed.
+
+For guessing a lost byte, ``char_model()`` gives character unigram and bigram probabilities derived at
+run time from the word list with frequencies that jieba ships (nothing is copied into this repository).
 """
 
 from __future__ import annotations
+
+import importlib.util
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
 
 # The ~600 most frequent simplified characters (general frequency order).
 COMMON_HANS = (
@@ -86,8 +97,20 @@ for _c in COMMON_HANZI | frozenset(PUNCT_ZH):
     _TABLE[ord(_c)] = _TOP
 
 
+# The same tiers as an array over all code points (0 no evidence, 1 other, 2 TOP, 3 level-1, 4 wrong
+# decoding), for counting long texts with numpy: several times faster than str.translate with a dict.
+_TIER = np.ones(0x110000, dtype=np.uint8)
+for _c, _mark in _TABLE.items():
+    _TIER[_c] = {None: 0, _TOP: 2, _L1: 3, _BAD: 4}[_mark]
+NUMPY_MIN_CHARS = 256  # below this, numpy's call overhead costs more than translate
+
+
 def tier_counts(text: str) -> tuple[int, int, int, int]:
     """Return (non-ASCII chars, TOP chars, other level-1 chars, wrong-decoding chars) of text."""
+    if len(text) >= NUMPY_MIN_CHARS:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        counts = np.bincount(_TIER[codes], minlength=5)
+        return int(counts[1:].sum()), int(counts[2]), int(counts[3]), int(counts[4])
     marked = text.translate(_TABLE)
     return len(marked), marked.count(_TOP), marked.count(_L1), marked.count(_BAD)
 
@@ -104,87 +127,110 @@ def score_chinese(text: str) -> float:
     return (TOP_WEIGHT * top + LEVEL1_WEIGHT * level1 + BAD_WEIGHT * bad) / n
 
 
-# -- ranking single characters (guessing a lost byte) -------------------------------------------------
-_RANK: dict[str, int] = {c: i for i, c in enumerate(COMMON_HANS)}
-PUNCT_WEIGHT: dict[str, float] = {
-    "，": 3.0, "。": 2.9, "、": 2.6, "：": 2.4, "“": 2.3, "”": 2.3, "（": 2.2, "）": 2.2, "；": 2.1,
-    "《": 2.1, "》": 2.1, "！": 1.8, "？": 1.8, "…": 1.6, "—": 1.6, "　": 1.2,
-}
-SIMP_ONLY: frozenset[str] = frozenset(c for c in COMMON_HANS if c not in BIG5_LEVEL1)
-TRAD_ONLY: frozenset[str] = frozenset(c for c in COMMON_HANT_ONLY if c not in GB2312_LEVEL1)
+# -- a character model from jieba's dictionary (ranking guesses for a lost byte) ----------------------
+# jieba ships dict.txt: ~349k words with corpus frequencies (MIT). Summing each word's frequency over its
+# characters and over its adjacent character pairs gives unigram and within-word bigram counts of general
+# simplified Chinese. Read once per process from the installed package, only when a guess is needed.
+JIEBA_PACKAGE, JIEBA_DICT = "jieba", "dict.txt"
+# Share of running text for punctuation (the dictionary has none): general figures for Chinese prose.
+PUNCT_SHARE: dict[str, float] = {
+    "，": 0.06, "。": 0.03, "、": 0.012, "“": 0.006, "”": 0.006, "：": 0.006, "（": 0.004, "）": 0.004,
+    "；": 0.003, "《": 0.003, "》": 0.003, "！": 0.001, "？": 0.001, "…": 0.0005, "—": 0.0005,
+    "　": 0.0005, "·": 0.0003, "％": 0.0002,
+}  # fmt: skip
+GB2312_SYMBOL_SHARE = 1e-6  # another symbol a GB2312 page can hold (≥, ℃, ￥, №)
+OTHER_SHARE = 1e-9  # anything else non-ASCII
+UNSEEN_COUNT = 0.5  # a character or word start the dictionary never has, in dictionary counts
+MIN_WORD_END = 0.02  # a character the dictionary never puts last in a word may still end one
 
 
-def char_weight(char: str, traditional: bool = False) -> float:
-    """Return how likely char is in running Chinese text (higher is likelier), for ranking guesses.
+@dataclass(frozen=True)
+class CharModel:
+    """Character counts from a word list with frequencies: text seen as a sequence of words.
 
-    TOP characters rank by general frequency (3.0 down to 1.0), then level-1 characters (0.5), others 0.
-    Characters of the other script than the surrounding text (``traditional``) count for less.
+    P(b | a) = bigram(ab) / unigram(a) + (1 - inside(a) / unigram(a)) * initial(b) / words: b either
+    follows a inside a word, or a ends its word and b starts the next one.
     """
-    if char in PUNCT_WEIGHT:
-        return PUNCT_WEIGHT[char]
-    rank = _RANK.get(char)
-    if rank is not None:
-        weight = 3.0 - 2.0 * rank / len(COMMON_HANS)
-        return weight * 0.4 if traditional and char in SIMP_ONLY else weight
-    if char in COMMON_HANZI:
-        return 1.5 if traditional else 0.6
-    if char in COMMON_LEVEL1:
-        return 0.5
-    return 0.0
+
+    unigrams: dict[str, int]  # occurrences of each character
+    bigrams: dict[str, int]  # occurrences of each adjacent pair inside a word
+    inside: dict[str, int]  # occurrences of each character followed by another in its word
+    initials: dict[str, int]  # occurrences of each character at a word's start
+    chars: int  # total character occurrences
+    words: int  # total word occurrences
+
+    def logp(self, char: str) -> float:
+        """Return the log probability of char in running text (ASCII: 0, it is never guessed)."""
+        if char < "\x80":
+            return 0.0
+        share = PUNCT_SHARE.get(char)
+        if share is not None:
+            return math.log(share)
+        n = self.unigrams.get(char)
+        if n is not None or _is_han(char):
+            return math.log((n or UNSEEN_COUNT) / self.chars)
+        return math.log(GB2312_SYMBOL_SHARE if char in GB2312_SYMBOLS else OTHER_SHARE)
+
+    def logp_after(self, prev: str, char: str) -> float:
+        """Return log P(char | prev): inside a word with prev, or starting a word after it."""
+        if char < "\x80":
+            return 0.0
+        if char in PUNCT_SHARE or not (char in self.unigrams or _is_han(char)):
+            return self.logp(char)
+        start = (self.initials.get(char) or UNSEEN_COUNT) / self.words
+        seen = self.unigrams.get(prev)
+        if not seen:
+            return math.log(start)
+        follow = self.bigrams.get(prev + char, 0) / seen
+        ends = max(1 - self.inside.get(prev, 0) / seen, MIN_WORD_END)
+        return math.log(follow + ends * start)
+
+    def score(self, text: str) -> float:
+        """Return the log probability of the non-ASCII characters of text, each given the one before."""
+        total = 0.0
+        prev = ""
+        for c in text:
+            if c >= "\x80":
+                total += self.logp_after(prev, c) if prev else self.logp(c)
+            prev = c
+        return total
 
 
-def looks_traditional(text: str) -> bool:
-    """Return True if text has more traditional-only than simplified-only common characters."""
-    marked = sum(1 for c in text if c in TRAD_ONLY) - sum(1 for c in text if c in SIMP_ONLY)
-    return marked > 0
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u4dbf" or "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
-# Common two-character words (general vocabulary and public-notice vocabulary, simplified; traditional
-# forms are added below by mapping COMMON_HANS -> COMMON_HANT_ONLY is not one-to-one, so the traditional
-# words are listed too). Used only to rank guesses for a lost byte: a guess that forms a word with its
-# neighbour beats one that does not.
-COMMON_WORDS_HANS = (
-    "工作 社会 服务 发展 管理 建设 组织 开展 进行 实施 通知 关于 有关 单位 部门 政府 人民 国家 中国 我们 "
-    "他们 自己 什么 没有 可以 已经 因为 所以 但是 如果 这个 那个 一个 一些 这些 时候 现在 今天 明天 今年 "
-    "去年 年度 月份 日期 时间 地点 问题 情况 要求 规定 办法 意见 方案 计划 活动 会议 报告 材料 文件 附件 "
-    "联系 电话 地址 邮箱 网站 网上 报名 申请 受理 审核 审批 登记 办理 提供 保障 救助 低保 养老 老人 老年 "
-    "儿童 妇女 残疾 困难 群众 居民 社区 街道 乡镇 农村 城市 城乡 全市 全省 全国 地区 市场 经济 资金 财政 "
-    "补贴 标准 每月 每人 每年 元月 万元 千元 以上 以下 以内 之间 期间 其中 包括 以及 并且 或者 进一步 加强 "
-    "提高 提升 推进 推动 落实 做好 认真 积极 主动 及时 严格 按照 根据 依法 依据 结合 实际 具体 相关 相应 "
-    "负责 责任 监督 检查 考核 评估 评价 表彰 奖励 优秀 先进 典型 示范 经验 总结 宣传 教育 培训 学习 考试 "
-    "专业 人员 人才 队伍 机构 协会 中心 基层 治理 公益 慈善 志愿 捐赠 募捐 婚姻 结婚 离婚 殡葬 祭扫 文明 "
-    "安全 健康 医疗 卫生 保险 就业 收入 家庭 个人 本人 身份 证件 户口 原件 复印 照片 信息 系统 平台 数据 "
-    "网络 公众 微信 热线 咨询 投诉 举报 反映 公示 公告 公布 发布 印发 转发 下发 上报 报送 提交 截止 之前 "
-    "以后 之后 前往 现场 窗口 大厅 预约 服务费 费用 免费 收费 价格 质量 水平 能力 作用 影响 重要 主要 "
-    "重点 特别 特殊 一般 基本 生活 条件 范围 对象 人口 年龄 周岁 独居 空巢 失能 护理 照顾 照料 助餐 上门 "
-    "设施 场所 床位 机构 项目 案例 征集 推荐 选择 参加 参与 组成 成立 召开 举办 举行 开始 结束 完成 实现 "
-    "确保 保证 保护 维护 权益 合法 法律 法规 政策 制度 体系 机制 措施 任务 目标 方向 方式 方法 内容 形式 "
-    "程序 流程 环节 时限 工作日 个月 三个 两个 一次 一次性 分别 共计 全部 部分 所有 各地 各级 各类 各项 "
-    "各县 各区 各单位 民政 民政局 民政部 厅局 办公室 办公厅 委员会 人大 政协 党委 书记 主任 局长 同志 代表 "
-    "座谈 调研 走访 慰问 看望 关心 关爱 帮扶 帮助 支持 支援 合作 共同 一起 大家 广大 市民 社会组织 社工 "
-    "志愿者 服务中心 老年人 残疾人 未成年 少年 学生 学校 家长 父母 子女 孩子 朋友 同学 工人 农民 企业 公司 "
-    "行业 产业 科技 技术 创新 改革 开放 历史 文化 传统 精神 思想 理论 实践 研究 经研究 决定 批准 同意 "
-    "希望 珍惜 荣誉 再接再厉 良好 秩序 公共 环境 生态 绿色 低碳 节约 方便 便民 快捷 高效 透明 公开 公平 "
-    "公正 诚信 规范 有序 稳定 持续 长期 短期 临时 紧急 急难 先行 补充 不得 不能 不要 不再 应当 应该 必须 "
-    "需要 可能 能够 如何 怎么 为什么 还是 而且 虽然 然后 最后 首先 其次 同时 另外 此外 总之 例如 比如 "
-    "上午 下午 中午 晚上 星期 周一 年月 月日 日起 起施 施行 执行 解释 负责人 联系人 传真 邮编 网址 "
-    "通过 登录 缴纳 携带 须知 说明 注意 事项 如下 现将 特此 此致 附表 汇总 统计 名单 结果 合格 资格 复核"
-)
-COMMON_WORDS_HANT = (
-    "工作 社會 服務 發展 管理 建設 組織 開展 進行 實施 通知 關於 有關 單位 部門 政府 人民 國家 我們 他們 "
-    "沒有 可以 已經 因為 所以 但是 如果 這個 一個 這些 時候 現在 今年 年度 時間 地點 問題 情況 要求 規定 "
-    "辦法 意見 方案 計畫 計劃 活動 會議 報告 資料 文件 附件 聯繫 聯絡 電話 地址 網站 網路 網頁 報名 申請 "
-    "受理 審核 審查 登記 辦理 提供 保障 救助 長者 長期 照顧 老人 兒童 婦女 身心 障礙 困難 民眾 居民 社區 "
-    "區公所 鄉鎮 城市 全國 地區 經濟 資金 補助 補貼 標準 每月 每人 每年 以上 以下 期間 其中 包括 以及 或者 "
-    "加強 提高 推動 落實 積極 及時 依照 依據 結合 實際 相關 負責 責任 監督 檢查 考核 評鑑 評估 表揚 獎勵 "
-    "優秀 經驗 宣導 宣傳 教育 訓練 課程 學習 專業 人員 機構 協會 中心 基層 公益 慈善 志工 義工 捐款 婚姻 "
-    "結婚 安全 健康 醫療 衛生 保險 就業 收入 家庭 個人 本人 身分 證件 戶口 名簿 正本 影本 資訊 系統 平台 "
-    "公告 公布 發布 提出 截止 之前 以後 現場 預約 費用 免費 品質 水準 能力 重要 主要 重點 特別 基本 生活 "
-    "條件 範圍 對象 年齡 獨居 失能 護理 共餐 設施 據點 場所 項目 個案 參加 參與 成立 召開 舉辦 舉行 開始 "
-    "完成 確保 保護 維護 權益 法律 法規 政策 制度 措施 任務 目標 方式 方法 內容 程序 時段 各級 各區 社工 "
-    "社會局 社會課 社福 社署 衛福部 福利 綜援 援助 計劃 合資格 長者中心 日間 家居 熱線 查詢 瀏覽 致電 "
-    "詳情 查詢 熱線 市民 需要 民國 證明 指定 國民 機關 主管 規定 會員 大會 紀錄 參考 學校 發現 通報 觀念 "
-    "鼓勵 民間 團體 促進 所得 戶籍 繼續 暴力 防治 歡迎 興趣 過去 超過 邀請 分享"
-)
-COMMON_WORDS: frozenset[str] = frozenset((COMMON_WORDS_HANS + " " + COMMON_WORDS_HANT).split())
-COMMON_BIGRAMS: frozenset[str] = frozenset(w[i : i + 2] for w in COMMON_WORDS for i in range(len(w) - 1))
+# GB2312 rows 1-9: punctuation, symbols, full-width forms, kana, Greek, Cyrillic, box drawing.
+GB2312_SYMBOLS: frozenset[str] = _decode_range("gb2312", range(0xA1, 0xAA), range(0xA1, 0xFF))
+
+
+def _package_file(package: str, name: str) -> Path:
+    """Return the path of a data file an installed package ships, without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{package} is not installed (a zhcorpus dependency)")
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
+@cache
+def char_model() -> CharModel:
+    """Return the character model built from jieba's dict.txt (read once per process)."""
+    unigrams: dict[str, int] = {}
+    bigrams: dict[str, int] = {}
+    inside: dict[str, int] = {}
+    initials: dict[str, int] = {}
+    words = 0
+    text = _package_file(JIEBA_PACKAGE, JIEBA_DICT).read_text(encoding="utf-8")
+    uget, bget, iget = unigrams.get, bigrams.get, inside.get
+    for line in text.splitlines():
+        word, freq = line.split(" ", 2)[:2]
+        n = int(freq)
+        words += n
+        initials[word[0]] = initials.get(word[0], 0) + n
+        for c in word:
+            unigrams[c] = uget(c, 0) + n
+        for i in range(len(word) - 1):
+            pair = word[i : i + 2]
+            bigrams[pair] = bget(pair, 0) + n
+            inside[word[i]] = iget(word[i], 0) + n
+    return CharModel(unigrams, bigrams, inside, initials, sum(unigrams.values()), words)

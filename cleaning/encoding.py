@@ -103,6 +103,7 @@ MIN_CJK_SCORE = 0.5  # below this frequency score a CJK reading is not believed
 DECLARED_MARGIN = 0.08  # a declared label wins over the best reading if it scores within this margin
 HINT_MARGIN = 0.15  # the operator's registry hint wins within a wider margin
 UTF8_MAX_BAD_SHARE = 0.02  # a page this close to valid UTF-8 is UTF-8 with a few broken bytes
+CHARDET_MIN_CONFIDENCE = 0.2  # below this chardet's answer for a non-Chinese page falls back to cp1252
 UTF8_MIN_CHARS = 8  # ...if it has at least this many valid multi-byte characters
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
@@ -314,6 +315,8 @@ def decode_bytes(body: bytes, headers_content_type: str | None = None, hint: str
     # Not Chinese: let chardet judge the bytes alone, without the page's own declaration.
     result = _chardet_detect(body)
     codec = normalize_label(result.get("encoding")) or "cp1252"
+    if float(result.get("confidence") or 0.0) < CHARDET_MIN_CONFIDENCE:
+        codec = "cp1252"  # a guess this weak (chardet 7 calls short French text Hungarian) is no evidence
     if CJK_FAMILY.get(codec) or codec == "utf-8":
         codec = "cp1252"  # already ruled out above: the bytes did not read as Chinese or UTF-8
     evidence["detected"] = codec

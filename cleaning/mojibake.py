@@ -4,7 +4,8 @@ Classes repaired (each named in ``Repaired.repairs`` as ``mojibake:<class>``):
 
 - ``utf8_as_gbk``: UTF-8 bytes read as GBK or GB18030 (鍙戝竷閫氱煡 -> 发布通知). Each U+FFFD the
   wrong decoder left stands for one lost byte; we try every byte that keeps the UTF-8 valid and keep the
-  one giving the most frequent character, and count the guess (``mojibake_guessed_bytes:N`` flag).
+  one whose window is likeliest under a character model built from jieba's dictionary (unigrams and
+  in-word bigrams, word boundaries included), and count the guess (``mojibake_guessed_bytes:N`` flag).
 - ``gbk_as_latin1``, ``big5_as_latin1``: GBK/GB18030 or Big5 bytes read as Latin-1 or Windows-1252
   (Éç»á¹¤×÷ -> 社会工作).
 - ``utf8_as_latin1``: UTF-8 read as Latin-1/Windows-1252 (ç¤¾ä¼š -> 社会), applied up to three times
@@ -21,28 +22,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import accumulate
 
 from cleaning.charfreq import (
     BIG5_LEVEL1,
-    COMMON_BIGRAMS,
     COMMON_LEVEL1,
     GB2312_LEVEL1,
-    char_weight,
-    looks_traditional,
+    CharModel,
+    char_model,
     score_chinese,
 )
+from cleaning.script import SIMP_ONLY, TRAD_ONLY, script_classes, simplify_chars
 
 MIN_SCORE = 0.55  # the repaired run must look like real Chinese
 MIN_GAIN = 0.35  # ... and clearly more than the damaged run does
 MIN_CJK_CHARS = 2
 MAX_LATIN_PASSES = 3  # double and triple UTF-8
-WORD_BONUS = 3.0  # a guessed character that forms a known word with a neighbour
-UNIT_BONUS = 2.0  # ...or is a unit after a digit (5月, 3个)
-CONSISTENT_BONUS = 3.0  # ...or is a byte the wrong decoder would have dropped there
-PAIR_BONUS = 2.0  # ...or closes a bracket the line opened
+# Guesses are ranked by the log probability of their window under the character model (charfreq), plus
+# these bonuses in the same unit (nats):
+UNIT_BONUS = 2.0  # the guess is a unit after a digit (5月, 3个)
+CONSISTENT_BONUS = 6.0  # ...or is a byte the wrong decoder would have dropped there
+BRACKET_BONUS = 4.0  # ...or closes a bracket the line opened before, or opens one it closes after
+GUESS_ROUNDS = 2
+OTHER_SCRIPT_PENALTY = -4.0  # per simplified-only character guessed inside traditional text
 # Characters that follow a number: 2024年3月5日, 12万元, 3个, 20人次.
 UNITS_AFTER_DIGIT = "年月日号时分秒万亿元个人次家项件名岁周天条张户届期批"
 CLOSING = {"）": "（", "》": "《", "”": "“", "】": "【", "」": "「"}
+OPENING = {o: c for c, o in CLOSING.items()}
 
 # Windows-1252 characters for bytes 0x80-0x9F; the rest of 0x00-0xFF read as Latin-1.
 CP1252_HIGH = "".join(bytes((b,)).decode("cp1252", errors="ignore") or chr(b) for b in range(0x80, 0xA0))
@@ -59,7 +65,6 @@ _LATIN1_LETTERS = re.compile("[\u00a0-\u00ff]")
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff01-\uff5e]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SURROGATE = re.compile("[\udc80-\udcff]")
-_HAN_PAIR = re.compile("(?=([\u4e00-\u9fff])([\u4e00-\u9fff]))")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # only a GB18030 decoder yields these from UTF-8 bytes
 
 # Byte standing for a U+FFFD (a lost byte) while we work on UTF-8-read-as-GBK runs: never valid UTF-8.
@@ -203,6 +208,15 @@ def _gbk_bytes(text: str) -> tuple[bytearray, list[int]]:
     U+FFFD becomes one _LOST byte; characters GB18030 cannot encode (none can't, except lone
     surrogates) become a barrier byte.
     """
+    if "\ufffd" not in text:
+        try:
+            data = bytearray(text.encode("gb18030"))
+        except UnicodeEncodeError:
+            pass
+        else:  # usually every non-ASCII character takes two bytes: offsets without encoding each one
+            starts = list(accumulate((1 if c < "\x80" else 2 for c in text), initial=0))
+            if starts[-1] == len(data):
+                return data, starts
     data = bytearray()
     starts = []
     for c in text:
@@ -226,55 +240,99 @@ def _gbk_rejects(lead: int, trail: int, codec: str) -> bool:
     return bytes((lead, trail, 0x20)).decode(codec, errors="replace")[0] == "\ufffd"
 
 
-def _fill_lost(
-    data: bytearray, codec: str, traditional: bool, seen: frozenset[str] = frozenset(), opened: str = ""
-) -> int:
+def _fill_lost(data: bytearray, codec: str, traditional: bool) -> int:
     """Replace each _LOST byte by the byte that best completes the UTF-8 around it; return how many.
 
-    A candidate must be a byte the wrong decoder would have dropped before the byte that follows, must
-    make the UTF-8 around it valid, and among those the likeliest character wins (char_weight, plus
-    WORD_BONUS for each common word or pair already seen in the text it forms with a neighbour). Two
-    lost bytes in a row are guessed together; longer gaps are left alone.
+    A candidate must make the UTF-8 around it valid; among those the likeliest window wins: its log
+    probability under the character model (traditional text is looked up in its t2s form), plus
+    CONSISTENT_BONUS for a byte the wrong decoder would have dropped before the byte that follows, and
+    the context bonuses of _context_bonus. Two lost bytes in a row are guessed together; longer gaps are
+    left alone.
     """
-    filled = 0
+    model = char_model()
+    gaps: list[tuple[int, int]] = []  # (position, width) of each gap we guess
     pos = data.find(_LOST)
     while pos != -1:
         width = 2 if data[pos + 1 : pos + 2] == bytes((_LOST,)) else 1
         if data[pos + width : pos + width + 1] == bytes((_LOST,)):
             pos = data.find(_LOST, pos + width + 1)  # three or more lost bytes: no guess
+            while pos != -1 and data[pos - 1] == _LOST:
+                pos = data.find(_LOST, pos + 1)
             continue
-        lo, hi = max(0, pos - 8), min(len(data), pos + width + 8)  # the guess and a neighbour each side
-        nxt = data[pos + width] if pos + width < len(data) else None
-        before, after = bytes(data[lo:pos]), bytes(data[pos + width : hi])
-        base = len(_SURROGATE.findall((before + bytes(data[pos : pos + width]) + after).decode(
-            "utf-8", "surrogateescape")))
-        best: tuple[int, float, bytes] | None = None
-        for fill, bonus in _fill_candidates(width, nxt, codec):
-            decoded = (before + fill + after).decode("utf-8", "surrogateescape")
-            bad = len(_SURROGATE.findall(decoded))
-            if bad >= base:
-                continue
-            weight = sum(char_weight(c, traditional) for c in decoded if c > "\x7f")
-            weight += bonus + _context_bonus(decoded, seen, opened)
-            if best is None or (bad, -weight) < (best[0], -best[1]):
-                best = (bad, weight, fill)
-        if best is not None:
-            data[pos : pos + width] = best[2]
-            filled += width
+        gaps.append((pos, width))
         pos = data.find(_LOST, pos + width)
-    return filled
+    filled: set[int] = set()
+    # Left to right, then once more: a guess made while its right-hand neighbour was still damaged is
+    # made again with that neighbour guessed (倡导 with both characters missing a byte).
+    for round_ in range(GUESS_ROUNDS):
+        for pos, width in gaps:
+            if round_ and pos not in filled:
+                continue
+            current = bytes(data[pos : pos + width])
+            data[pos : pos + width] = bytes((_LOST,)) * width
+            best = _best_fill(data, pos, width, codec, traditional, model)
+            if best is not None:
+                data[pos : pos + width] = best
+                filled.add(pos)
+            elif round_:
+                data[pos : pos + width] = current
+    return sum(width for pos, width in gaps if pos in filled)
 
 
-def _context_bonus(decoded: str, seen: frozenset[str], opened: str) -> float:
-    """Return the bonus of a guessed window: known words, units after digits, closed brackets."""
+def _best_fill(
+    data: bytearray,
+    pos: int,
+    width: int,
+    codec: str,
+    traditional: bool,
+    model: CharModel,
+) -> bytes | None:
+    """Return the likeliest bytes for the gap of width lost bytes at pos, or None if none repairs it."""
+    lo, hi = max(0, pos - 8), min(len(data), pos + width + 8)  # the guess and a neighbour each side
+    nxt = data[pos + width] if pos + width < len(data) else None
+    before, after = bytes(data[lo:pos]), bytes(data[pos + width : hi])
+    base = len(_SURROGATE.findall((before + bytes(data[pos : pos + width]) + after).decode("utf-8", "surrogateescape")))
+    # Brackets left open before the gap and closed after it, as the line reads now.
+    head, tail = bytes(data[:lo]).decode("utf-8", "ignore"), bytes(data[hi:]).decode("utf-8", "ignore")
+    opened = "".join(o for c, o in CLOSING.items() if head.count(o) > head.count(c))
+    closed = "".join(c for c, o in CLOSING.items() if tail.count(c) > tail.count(o))
+    best: tuple[int, float, bytes] | None = None
+    for fill, bonus in _fill_candidates(width, nxt, codec):
+        decoded = (before + fill + after).decode("utf-8", "surrogateescape")
+        bad = len(_SURROGATE.findall(decoded))
+        if bad >= base or (best is not None and bad > best[0]):
+            continue
+        weight = bonus + _context_bonus(decoded, opened, closed)
+        if traditional:
+            classes = script_classes(decoded)
+            weight += OTHER_SCRIPT_PENALTY * sum(1 for c in decoded if classes.get(c) == SIMP_ONLY)
+            decoded = simplify_chars(decoded)
+        weight += model.score(decoded)
+        if best is None or (bad, -weight) < (best[0], -best[1]):
+            best = (bad, weight, fill)
+    return best[2] if best else None
+
+
+def _context_bonus(decoded: str, opened: str, closed: str) -> float:
+    """Return the bonus of a guessed window: units after digits, and brackets that
+    close one opened before the window or open one closed after it."""
     bonus = 0.0
     for k in range(len(decoded) - 1):
         pair = decoded[k : k + 2]
-        if pair in COMMON_BIGRAMS or pair in seen:
-            bonus += WORD_BONUS
-        elif pair[0].isdigit() and pair[1] in UNITS_AFTER_DIGIT:
+        if pair[0].isdigit() and pair[1] in UNITS_AFTER_DIGIT:
             bonus += UNIT_BONUS
-    return bonus + sum(PAIR_BONUS for c in decoded if c in CLOSING and CLOSING[c] in opened)
+    for c in decoded:
+        if c in CLOSING and CLOSING[c] in opened and decoded.count(c) > decoded.count(CLOSING[c]):
+            bonus += BRACKET_BONUS
+        elif c in OPENING and OPENING[c] in closed and decoded.count(c) > decoded.count(OPENING[c]):
+            bonus += BRACKET_BONUS
+    return bonus
+
+
+def _looks_traditional(text: str) -> bool:
+    """Return True if text has more traditional-only than simplified-only characters."""
+    classes = script_classes(set(text))
+    return sum(1 for c in text if classes.get(c) == TRAD_ONLY) > sum(1 for c in text if classes.get(c) == SIMP_ONLY)
 
 
 def _fill_candidates(width: int, nxt: int | None, codec: str) -> list[tuple[bytes, float]]:
@@ -297,26 +355,25 @@ def _fill_candidates(width: int, nxt: int | None, codec: str) -> list[tuple[byte
     ]
 
 
+_VALID_RUN = re.compile("[^\udc80-\udcff]+")
+# Two CJK characters with no undecodable byte between them (MIN_CJK_CHARS == 2).
+_TWO_CJK_IN_STRETCH = re.compile(f"{_CJK.pattern}[^\udc80-\udcff]*?{_CJK.pattern}")
+
+
 def _utf8_stretches(data: bytes) -> list[tuple[int, int, str]]:
     """Return (start, end, text) of the maximal valid UTF-8 stretches of data holding a CJK character."""
     decoded = data.decode("utf-8", "surrogateescape")
     out = []
-    offset = 0
-    start = 0
-    piece: list[str] = []
-    for c in decoded:
-        if "\udc80" <= c <= "\udcff":
-            if piece:
-                out.append((start, offset, "".join(piece)))
-                piece = []
-            offset += 1
-            start = offset
-            continue
-        piece.append(c)
-        offset += len(c.encode("utf-8"))
-    if piece:
-        out.append((start, offset, "".join(piece)))
-    return [s for s in out if _CJK.search(s[2])]
+    offset = prev = 0  # byte offset of decoded[prev]; each escaped surrogate stands for one byte
+    for m in _VALID_RUN.finditer(decoded):
+        offset += m.start() - prev
+        piece = m.group(0)
+        size = len(piece.encode("utf-8"))
+        if _CJK.search(piece):
+            out.append((offset, offset + size, piece))
+        offset += size
+        prev = m.end()
+    return out
 
 
 def _maybe_utf8_as_gbk(text: str) -> bool:
@@ -325,41 +382,47 @@ def _maybe_utf8_as_gbk(text: str) -> bool:
     return len(_CJK.findall(data.decode("utf-8", errors="ignore"))) >= MIN_CJK_CHARS
 
 
+def _could_hold_utf8_as_gbk(text: str) -> bool:
+    """Return False if no line of text (without U+FFFD) can hold a repairable run: its GB18030 bytes have
+    no valid UTF-8 stretch with MIN_CJK_CHARS CJK characters (a line's stretches lie inside the text's)."""
+    try:
+        data = text.encode("gb18030")
+    except UnicodeEncodeError:  # a lone surrogate: let the line-by-line path decide
+        return True
+    return _TWO_CJK_IN_STRETCH.search(data.decode("utf-8", "surrogateescape")) is not None
+
+
 def fix_utf8_as_gbk(text: str) -> tuple[str, int, int]:
     """Repair runs of UTF-8 read as GBK/GB18030; return (text, runs repaired, lost bytes guessed)."""
-    if not _maybe_utf8_as_gbk(text.replace("\ufffd", "")) and not (
-        "\ufffd" in text and _maybe_utf8_as_gbk(text)
-    ):
+    if "\ufffd" not in text and not _could_hold_utf8_as_gbk(text):
+        return text, 0, 0
+    if not _maybe_utf8_as_gbk(text.replace("\ufffd", "")) and not ("\ufffd" in text and _maybe_utf8_as_gbk(text)):
         return text, 0, 0
     out: list[str] = []
     runs = guessed = 0
-    seen = frozenset()
-    if "\ufffd" in text:  # pairs the undamaged parts of the text use help guess the lost bytes
-        seen = _bigrams(text.encode("gb18030", errors="ignore").decode("utf-8", errors="ignore"))
     for line in text.split("\n"):
-        new, r, g = _fix_line_utf8_as_gbk(line, seen)
+        new, r, g = _fix_line_utf8_as_gbk(line)
         out.append(new)
         runs += r
         guessed += g
     return "\n".join(out), runs, guessed
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    """Return the pairs of adjacent Han characters in text."""
-    return frozenset(m.group(1) + m.group(2) for m in _HAN_PAIR.finditer(text))
-
-
-def _fix_line_utf8_as_gbk(line: str, seen: frozenset[str] = frozenset()) -> tuple[str, int, int]:
+def _fix_line_utf8_as_gbk(line: str) -> tuple[str, int, int]:
     if not _CJK.search(line) and "\ufffd" not in line:
         return line, 0, 0
+    if "\ufffd" not in line:
+        # Fast path for the common clean line: nothing to guess, so only a valid UTF-8 stretch of its
+        # GB18030 bytes holding a repairable piece (MIN_CJK_CHARS, inside one stretch) could change it.
+        if not _could_hold_utf8_as_gbk(line):
+            return line, 0, 0
     data, starts = _gbk_bytes(line)
     lost_before = data.count(_LOST)
     original = bytes(data)
     if lost_before:
         codec = "gb18030" if _PRIVATE_USE.search(line) else "gbk"
         context = bytes(data).decode("utf-8", "ignore")
-        opened = "".join(o for c, o in CLOSING.items() if context.count(o) > context.count(c))
-        guessed = _fill_lost(data, codec, looks_traditional(context), seen or _bigrams(context), opened)
+        guessed = _fill_lost(data, codec, _looks_traditional(context))
     else:
         guessed = 0
     boundary = {off: i for i, off in enumerate(starts)}
@@ -380,9 +443,7 @@ def _fix_line_utf8_as_gbk(line: str, seen: frozenset[str] = frozenset()) -> tupl
             pieces.append((i, j, decoded))
     if not pieces:
         return line, 0, 0
-    used_guesses = sum(
-        1 for i, j, _ in pieces for k in range(starts[i], starts[j]) if original[k] == _LOST
-    )
+    used_guesses = sum(1 for i, j, _ in pieces for k in range(starts[i], starts[j]) if original[k] == _LOST)
     out = []
     pos = 0
     for i, j, decoded in pieces:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cleaning.boilerplate import extract_content, parse_html
 from cleaning.dedup import content_hash
 from cleaning.encoding import decode_bytes
-from cleaning.meta import extract_meta
+from cleaning.meta import extract_meta, read_page_facts
 from cleaning.parts import part_title, split_parts
 from cleaning.repair import repair_text
 from cleaning.script import detect_script, to_hans
@@ -23,9 +23,9 @@ logger = logging.getLogger(__name__)
 
 # (name, version, function) in the order clean_page runs them.
 STEPS: tuple[tuple[str, int, Callable], ...] = (
-    ("decode", 2, decode_bytes),
+    ("decode", 3, decode_bytes),
     ("extract", 2, extract_content),
-    ("repair", 2, repair_text),
+    ("repair", 3, repair_text),
     ("parts", 2, split_parts),
     ("meta", 2, extract_meta),
     ("script", 1, to_hans),
@@ -55,7 +55,6 @@ MIN_CONTENT_CHARS = 10
 LOW_CONFIDENCE = 0.6
 HTML_TYPES = ("html", "xhtml", "xml")
 _HTML_SNIFF = re.compile(rb"<\s*(!doctype|html|head|body|div|p|table|meta|title)\b", re.I)
-_WS = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -154,14 +153,16 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
         root = parse_html("<html><body><pre>" + _escape(decoded.text) + "</pre></body></html>")
     else:
         root = parse_html(decoded.text)
-    extracted = _STEP["extract"](root, site_template=page.site_template)
+    # meta reads the whole page first, so extraction may prune the tree in place instead of copying it
+    facts = read_page_facts(root) if root is not None else None
+    extracted = _STEP["extract"](root, site_template=page.site_template, in_place=True)
     repaired = _STEP["repair"]("\n".join(extracted.lines))
-    meta = _STEP["meta"](root, extracted.content, extracted.lines, page.url, page.column)
+    meta = _STEP["meta"](root, extracted.content, extracted.lines, page.url, page.column, facts=facts)
     title = repair_text(meta.title).text
     lines = [ln for ln in repaired.text.split("\n") if ln.strip()]
     if lines and title and lines[0] == title:
         lines = lines[1:]  # the title is stored apart
-    if len(_WS.sub("", "\n".join(lines))) < MIN_CONTENT_CHARS:
+    if sum(len(part) for line in lines for part in line.split()) < MIN_CONTENT_CHARS:  # non-space chars
         return _dropped("no_content", page_flags, decoded)
 
     repairs = dict(repaired.repairs)

@@ -11,7 +11,15 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from texts import EXTRA_CLEAN, HANS_PARAGRAPHS, HANS_TITLE_PARTS, HANT_PARAGRAPHS, HANT_TITLE_PARTS
+from texts import (
+    EXTRA_CLEAN,
+    HANS_PARAGRAPHS,
+    HANS_TITLE_PARTS,
+    HANT_PARAGRAPHS,
+    HANT_TITLE_PARTS,
+    OTHER_HANT_PARAGRAPHS,
+    OTHER_PARAGRAPHS,
+)
 
 SEED = 20240315
 
@@ -156,7 +164,7 @@ def clean_texts() -> list[str]:
     rng = random.Random(SEED + 2)
     titles = [make_title(rng, HANS_TITLE_PARTS) for _ in range(10)]
     titles += [make_title(rng, HANT_TITLE_PARTS) for _ in range(8)]
-    return [*HANS_PARAGRAPHS, *HANT_PARAGRAPHS, *EXTRA_CLEAN, *titles]
+    return [*HANS_PARAGRAPHS, *HANT_PARAGRAPHS, *EXTRA_CLEAN, *OTHER_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS, *titles]
 
 
 SLOPPY_1252 = {b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
@@ -203,7 +211,8 @@ CORRUPTIONS = (
 def build_corruptions() -> list[tuple[str, str, str]]:
     """Return (kind, damaged text, original) for every clean paragraph a class applies to, plus mixed runs.
 
-    Mixed: a damaged title embedded in a clean sentence, to check repair run by run.
+    Mixed: a damaged title embedded in a clean sentence, to check repair run by run. Other: the
+    OTHER_PARAGRAPHS (other kinds of notices, written after the guesser's hand word list was dropped).
     """
     out = []
     rng = random.Random(SEED + 3)
@@ -216,6 +225,10 @@ def build_corruptions() -> list[tuple[str, str, str]]:
                 except UnicodeEncodeError:
                     continue
             out.append((kind, corrupt(p, kind), p))
+        for p in (*OTHER_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS):
+            if kind == "big5-as-latin1" and not _encodable(p, "cp950"):
+                continue
+            out.append((f"{kind}/other", corrupt(p, kind), p))
         for _ in range(8):
             title = make_title(rng, HANS_TITLE_PARTS)
             if kind == "big5-as-latin1":

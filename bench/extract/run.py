@@ -13,8 +13,8 @@ Sets:
 
 Tools, all single-process in the same run: ours = the whole clean_page pipeline (decode, repair,
 extract, meta, normalise) from raw bytes; trafilatura.extract(favor_precision=True) and readability-lxml
-Document.summary() from the same raw bytes. Timings are the best of --repeat runs (other processes may
-share the machine).
+Document.summary() from the same raw bytes. Timings are the best of --repeat runs of each tool over the
+whole set, in CPU time of this process, the tools' runs interleaved (other processes may share the machine).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import re
 import subprocess
@@ -148,14 +149,19 @@ def load_sites() -> list[dict]:
 
 
 # -- measuring ---------------------------------------------------------------------------------------
-def measure(pages: list[dict], tool: Callable[[dict], str], repeat: int) -> tuple[list[str], float]:
-    """Return (outputs, best pages/s over repeat runs)."""
-    best, outputs = 0.0, []
+def measure(
+    pages: list[dict], tools: dict[str, Callable[[dict], str]], repeat: int
+) -> dict[str, tuple[list[str], float]]:
+    """Return {tool: (outputs, best pages/s over repeat runs)}; the runs of the tools are interleaved, so a
+    burst of load from another process does not fall on one tool's runs only."""
+    best: dict[str, float] = dict.fromkeys(tools, 0.0)
+    outputs: dict[str, list[str]] = {}
     for _ in range(repeat):
-        start = time.perf_counter()
-        outputs = [tool(p) for p in pages]
-        best = max(best, len(pages) / (time.perf_counter() - start))
-    return outputs, best
+        for name, tool in tools.items():
+            start = time.process_time()  # CPU time: other processes on a shared machine inflate it less
+            outputs[name] = [tool(p) for p in pages]
+            best[name] = max(best[name], len(pages) / (time.process_time() - start))
+    return {name: (outputs[name], best[name]) for name in tools}
 
 
 def mean(values: list[float]) -> float:
@@ -165,8 +171,9 @@ def mean(values: list[float]) -> float:
 def evaluate(name: str, pages: list[dict], repeat: int) -> list[dict]:
     """Return one result row per tool for a set of pages."""
     rows = []
-    for tool_name, tool in TOOLS.items():
-        outputs, rate = measure(pages, tool, repeat)
+    measured = measure(pages, TOOLS, repeat)
+    for tool_name in TOOLS:
+        outputs, rate = measured[tool_name]
         f1 = [char_bag_f1(o, p["gold"]) for o, p in zip(outputs, pages, strict=True)]
         leaked = [(p["id"], leaks(o, p["gold"])) for o, p in zip(outputs, pages, strict=True)]
         rows.append({
@@ -194,7 +201,8 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
-    return {"uname": uname, "cpu": cpu, "python": platform.python_version(),
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return {"uname": uname, "cpu": cpu, "python": platform.python_version(), "load": load,
             "trafilatura": trafilatura.__version__, "lxml": ".".join(map(str, lxml.etree.LXML_VERSION))}  # fmt: skip
 
 
@@ -207,7 +215,9 @@ def render(rows: list[dict], info: dict[str, str], command: str, repeat: int) ->
         f"- command: `{command}`",
         f"- machine: `{info['uname']}`",
         f"- CPU: {info['cpu']}; Python {info['python']}; trafilatura {info['trafilatura']}; lxml {info['lxml']}",
-        f"- timing: single process, one core, best of {repeat} runs per tool (the machine is shared with "
+        f"- load average (1, 5, 15 min) when the run ended: {info['load']} on {os.cpu_count()} cores",
+        f"- timing: single process, one core, CPU time (time.process_time), best of {repeat} runs per tool, "
+        "the tools' runs interleaved (the machine is shared with "
         "other processes); zhcorpus is timed for the whole clean_page pipeline from raw bytes "
         "(decode, repair, extract, meta, script, dedup key), the others for their extraction from the same bytes.",
         "- dev set: ../shared/benchdata/extract-dev (52 real pages, magic-html benchmark, Apache-2.0), "

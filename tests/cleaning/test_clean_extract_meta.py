@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cleaning.boilerplate import extract_content, filter_lines, parse_html
-from cleaning.meta import extract_meta, parse_date, strip_site_suffix
+from cleaning.meta import extract_meta, parse_date, read_page_facts, strip_site_suffix
 from cleaning.parts import split_parts
 
 PARA = "为进一步弘扬社会工作专业精神，提升社会工作的社会认同，营造社会工作事业发展的良好氛围，现将有关事项通知如下。"
@@ -164,3 +166,24 @@ def test_split_parts_bracket_numbers():
 
 def test_normal_page_is_not_split():
     assert split_parts(["一、活动主题", PARA, "二、活动安排", PARA], "关于开展活动的通知") == []
+
+
+GOLDEN = sorted((Path(__file__).parent / "golden").glob("*.in.html"))
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.name.split(".")[0])
+def test_facts_then_in_place_extraction_equal_copy_then_meta(path):
+    """The pipeline reads the page facts first and then extracts in place: the same as copying."""
+    from cleaning.encoding import decode_bytes
+
+    html = decode_bytes(path.read_bytes()).text
+    url = "http://mzj.example/a/b.html"
+    root = parse_html(html)
+    copied = extract_content(root)
+    expected = extract_meta(root, copied.content, copied.lines, url, "通知公告")
+    root = parse_html(html)
+    facts = read_page_facts(root)
+    in_place = extract_content(root, in_place=True)
+    got = extract_meta(root, in_place.content, in_place.lines, url, "通知公告", facts=facts)
+    assert (in_place.lines, in_place.dropped) == (copied.lines, copied.dropped)
+    assert got == expected

@@ -61,7 +61,7 @@ def test_api_shape():
 
 def test_pipeline_version_from_steps():
     assert PIPELINE_VERSION == "+".join(f"{n}{v}" for n, v, _ in STEPS)
-    assert PIPELINE_VERSION.startswith("decode2+")
+    assert PIPELINE_VERSION.startswith("decode3+")
 
 
 def test_undecodable_bytes_flagged_on_page_and_document():

@@ -50,6 +50,18 @@ def test_clean_text_is_byte_identical(text):
         ("方案(a)与方案(b)", "方案(a)与方案(b)", 0),
         # toneless syllables count only in a text with tone-marked residue
         ("社(shè)會(huì)工(gōng)作(zuo)", "社會工作", 4),
+        ("社會(shè huì)工作", "社會工作", 1),  # one syllable per character, spaced or not
+        ("社會(shèhuì)工作", "社會工作", 1),
+        ("我们(wǒ men)", "我们", 1),  # a neutral-tone syllable inside toned residue
+        ("绿(lǜ)色与绿(lv4)色", "绿色与绿色", 2),
+        ("重(chóng)新与重(zhòng)要", "重新与重要", 2),  # every heteronym is a reading
+        ("社会(hui)", "社会(hui)", 0),  # toneless and no other residue
+        ("顒(dòng)", "顒(dòng)", 0),  # not a reading of the character before it, and no other residue
+        # ... but with confirmed residue elsewhere, toned pinyin after byte-shift damage is residue too
+        ("社會(huì)工作，慶;顒(dòng)結束", "社會工作，慶;顒結束", 2),
+        ("社會(huì)工作，方案(a)與函數(f)", "社會工作，方案(a)與函數(f)", 1),  # toneless letters never qualify
+        ("社會(huì)工作，型號(xq9)", "社會工作，型號(xq9)", 1),  # not a pinyin syllable
+        ("会(huì)上(a)", "会上(a)", 1),  # a reading of 上 is shang, never a
     ],
 )
 def test_pinyin_residue(text, expected, count):

@@ -15,6 +15,9 @@ from cleaning.script import detect_script, get_converter, to_hans
         ("關於開展社會工作宣傳週活動的通知", "hant"),
         ("关于开展社会工作宣傳週活動的通知", "mixed"),
         ("2024 ABC", "hans"),
+        ("關於開展社會工作宣傳週活動的通知及這個計劃的說明，这些", "hant"),  # one simplified-only: share >= 0.9
+        ("关于开展社会工作宣传周活动的通知及这个计划的说明，這些", "hans"),  # one traditional-only: share <= 0.1
+        ("的的的的", "hans"),  # no script-specific character
     ],
 )
 def test_detect_script(text, script):

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cleaning.charfreq import char_model
 from cleaning.encoding import decode_bytes
 from cleaning.mojibake import fix_mojibake
 from cleaning.repair import repair_text
@@ -24,8 +25,15 @@ def _load(name: str, path: Path):
 
 
 TEXTS = _load("bench_texts", ROOT / "bench" / "encoding" / "texts.py")
-CLEAN = [*TEXTS.HANS_PARAGRAPHS, *TEXTS.HANT_PARAGRAPHS, *TEXTS.EXTRA_CLEAN,
-         "关于开展2024年社会工作宣传周活动的通知", "關於辦理一一三年度長期照顧補助事宜"]
+CLEAN = [
+    *TEXTS.HANS_PARAGRAPHS,
+    *TEXTS.HANT_PARAGRAPHS,
+    *TEXTS.EXTRA_CLEAN,
+    *TEXTS.OTHER_PARAGRAPHS,
+    *TEXTS.OTHER_HANT_PARAGRAPHS,
+    "关于开展2024年社会工作宣传周活动的通知",
+    "關於辦理一一三年度長期照顧補助事宜",
+]
 # clauses cut at the first comma: short texts are where a frequency test is weakest
 CLEAN += [p.split("，")[0] for p in (*TEXTS.HANS_PARAGRAPHS, *TEXTS.HANT_PARAGRAPHS)]
 SLOPPY = {b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
@@ -84,6 +92,32 @@ def test_utf8_as_gbk_with_lost_bytes_is_recovered_and_flagged():
     assert any(f.startswith("damage_score:") for f in result.flags)
 
 
+@pytest.mark.parametrize(
+    ("original", "codec"),
+    [
+        # two neighbours that each lost a byte: 倡 is guessed again once 导 is known
+        ("清明节期间请文明祭扫、低碳祭扫，倡导鲜花祭奠。", "gbk"),
+        # a lost byte in a closing bracket the line opened
+        ("民政部办公厅（2024年3月）：《关于进一步做好最低生活保障工作的通知》", "gb18030"),
+        ("气象台发布暴雨蓝色预警信号，请注意防范山洪、泥石流等次生灾害。", "gbk"),
+        ("衛生局呼籲，近期登革熱病例增加，請民眾落實清除積水容器。", "gbk"),
+    ],
+)
+def test_utf8_as_gbk_lost_bytes_guessed_in_context(original, codec):
+    damaged = original.encode().decode(codec, errors="replace")
+    assert "\ufffd" in damaged
+    assert repair_text(damaged).text == original
+
+
+def test_char_model_from_jieba_ranks_in_context():
+    model = char_model()
+    assert model.logp("在") > model.logp("圄")
+    assert model.logp("，") > model.logp("》") > model.logp("≀")
+    # 倡导 is a word, 审导 is not; after 决定 a new word starts
+    assert model.logp_after("倡", "导") > model.logp_after("审", "导")
+    assert model.score("决定对") > model.score("决定圄")
+
+
 def test_kunjinkao_is_flagged_with_damage_score():
     result = repair_text("锟斤拷锟斤拷社会救助通知")
     assert "kunjinkao:2" in result.flags
@@ -92,8 +126,15 @@ def test_kunjinkao_is_flagged_with_damage_score():
 
 @pytest.mark.parametrize(
     "text",
-    ["Café、naïve、résumé", "温度18℃～22℃，3×4=12", "“五社联动”……——", "×÷", "Müller · Ölçer",
-     "阿卜杜·热合曼", "µg/m³ ±0.5 °C §3 ©2024"],
+    [
+        "Café、naïve、résumé",
+        "温度18℃～22℃，3×4=12",
+        "“五社联动”……——",
+        "×÷",
+        "Müller · Ölçer",
+        "阿卜杜·热合曼",
+        "µg/m³ ±0.5 °C §3 ©2024",
+    ],
 )
 def test_latin_text_is_not_mojibake(text):
     assert fix_mojibake(text).text == text
@@ -111,7 +152,8 @@ HAN_TEXT = st.text(
         list("社会工作民政局通知公告开展活动宣传服务机构養老婚姻登記救助的了和与在为")
         + list("，。、；：“”《》（）0123456789abcXYZ ")
     ),
-    min_size=1, max_size=80,
+    min_size=1,
+    max_size=80,
 )
 
 
