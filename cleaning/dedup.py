@@ -15,8 +15,16 @@ How a new document is placed, in input order:
    (文号 and years must not contradict, both for the candidate and for the cluster's representative,
    which must also be at least ``chain_floor`` similar). One document never merges two clusters.
 4. otherwise it founds a cluster whose id is its own id (stable across runs);
-5. containment: a founder whose anchor shingles hold most of another founder's (a splice holding most
-   of a notice) gets a ``contains`` / ``contained_in`` link, never membership.
+5. containment: when the smaller of a document and an earlier founder has at least ``contain_threshold``
+   of its anchors in the larger (anchors: 20-character windows at content-sampled positions), it is at
+   most ``contain_max_ratio`` of the larger's length, guards agree and they are no near duplicates, the
+   document gets a ``contains`` / ``contained_in`` link, never membership. Candidates are founders
+   sharing anchors that fewer than ``anchor_df_cap`` earlier founders carry.
+   Order does not matter for splices: a document that would join a cluster but holds a founder of another
+   notice (a splice arriving after its sources) founds its own cluster; a document that would join a
+   cluster whose representative holds it and also another notice (a splice indexed first) founds its own
+   cluster with a ``contained_in`` link. A splice whose second source arrives only after the first one
+   joined it still shares that cluster (see ``bench/dedup/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -49,9 +57,22 @@ DOC_PREFIX_RE = re.compile(r"([\u4e00-\u9fff]{1,12})\s*$")
 DOC_PREFIX_CUT_RE = re.compile(r".*[的据照将和及与见于为按依转在以是经对]")
 DOC_PREFIX_MAX = 8
 # Year mentions: 2024年 / 2024年度 / 2024-03-05 / 2024.3.5 (文号 spans are removed first).
-YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|[-/.]\d{1,2}[-/.]\d{1,2})")
+# The look-behind (no digit before the year) sits after the year so the search can skip ahead to a 1 or 2:
+# four times faster than a leading (?<!\d) on long texts.
+YEAR_RE = re.compile(r"((?:19|20)\d{2})(?<!\d{5})\s*(?:年|[-/.]\d{1,2}[-/.]\d{1,2})")
 # A side whose year mentions are at least this share on years the other side never mentions differs.
 YEAR_CONFLICT_SHARE = 0.5
+
+# A founder held by a splice is a second source (another notice) when less than this share of it is in
+# the notice the splice is matched with; more means a shorter copy of the same notice (a split cluster).
+SECOND_SOURCE_SHARE = 0.5
+# How far below contain_threshold a MinHash estimate of a share may fall and still be checked exactly
+# (the estimate's standard error is about 0.05-0.1 at 128 permutations).
+ESTIMATE_MARGIN = 0.25
+
+# Bump when signatures, anchors or guards change meaning: persisted index rows of another version are
+# rebuilt from the documents (zhcorpus.dedupjob), never mixed with new ones.
+INDEX_VERSION = 2
 
 CANONICAL_REASONS = ("only_member", "authority_site", "earliest_published", "most_complete", "lowest_id")
 RELATIONS = ("repost", "contains", "contained_in")
@@ -64,7 +85,7 @@ ROW_COLUMNS = (
     "key_hash",  # first 16 hex chars of sha256(dedup key): the exact layer
     "key_len",  # length of the dedup key in characters
     "signature",  # bytes: num_perm little-endian uint32, or None for short documents
-    "anchors",  # bytes: sorted little-endian uint64 anchor shingles, founders only, else None
+    "anchors",  # bytes: sorted little-endian uint64 anchors (20-char windows), founders only, else None
     "guards",  # JSON {"doc_numbers": [[prefix, year, number], ...], "years": {"2024": 3}}
     "site_id",  # for the canonical choice
     "published_at",  # ISO date or None
@@ -361,7 +382,6 @@ class SignatureIndex:
         self._sigs = np.zeros((0, num_perm), dtype=np.uint32)
         self._has_sig: list[bool] = []
         self._anchors: dict[int, np.ndarray] = {}  # founder position -> its anchors
-        self._n_rare: dict[int, int] = {}  # founder position -> its anchors that were rare when it came
         self.lsh = minhash.SortedPostings()
         self.anchor_postings = minhash.SortedPostings()
 
@@ -445,27 +465,14 @@ class SignatureIndex:
     def _index_lsh(self, positions: np.ndarray, keys: np.ndarray) -> None:
         self.lsh.add(keys.ravel(), np.repeat(positions, self.bands))
 
-    def _index_anchors(self, founders: list[int], anchors: list[np.ndarray], df_cap: int) -> None:
-        """Add founders' anchors; record how many were rare (< df_cap earlier founders) when each came."""
+    def _index_anchors(self, founders: list[int], anchors: list[np.ndarray]) -> None:
+        """Add founders' anchors to the anchor postings."""
         for pos, a in zip(founders, anchors, strict=True):
             self._anchors[pos] = a
         if not founders:
             return
         keys = np.concatenate(anchors)
         owners = np.repeat(np.asarray(founders, dtype=np.int64), [len(a) for a in anchors])
-        if len(keys):
-            order = np.argsort(keys, kind="stable")
-            k = keys[order]
-            new_run = np.ones(len(k), dtype=bool)
-            new_run[1:] = k[1:] != k[:-1]
-            run_start = np.maximum.accumulate(np.where(new_run, np.arange(len(k)), 0))
-            df_before = np.empty(len(k), dtype=np.int64)
-            df_before[order] = np.arange(len(k)) - run_start + self.anchor_postings.count(k)
-            rare = np.bincount(np.searchsorted(founders, owners), weights=df_before < df_cap, minlength=len(founders))
-        else:
-            rare = np.zeros(len(founders))
-        for pos, n in zip(founders, rare.tolist(), strict=True):
-            self._n_rare.setdefault(pos, int(n))
         self.anchor_postings.add(keys, owners)
 
     def remove(self, ids: Iterable[str]) -> None:
@@ -516,7 +523,10 @@ class SignatureIndex:
     def from_rows(
         cls, rows: Iterable[Sequence], *, num_perm: int = 128, bands: int = 32, anchor_df_cap: int = 16
     ) -> SignatureIndex:
-        """Return an index rebuilt from ``to_rows()`` output (tuples or mappings, any order)."""
+        """Return an index rebuilt from ``to_rows()`` output (tuples or mappings, any order).
+
+        ``anchor_df_cap`` is accepted for compatibility; document frequencies are counted when assigning.
+        """
         index = cls(num_perm=num_perm, bands=bands)
         rows = [tuple(r[c] for c in ROW_COLUMNS) if hasattr(r, "keys") else tuple(r) for r in rows]
         rows.sort(key=lambda r: r[0])
@@ -556,7 +566,7 @@ class SignatureIndex:
         if len(with_sig):
             keys = minhash.band_keys(index._sigs[with_sig], bands, num_perm // bands)
             index._index_lsh(with_sig.astype(np.int64), keys)
-        index._index_anchors(founders, founder_anchors, anchor_df_cap)
+        index._index_anchors(founders, founder_anchors)
         return index
 
 
@@ -575,12 +585,16 @@ class DedupEngine:
         min_chars: int = 50,
         contain_threshold: float = 0.8,
         contain_max_ratio: float = 0.85,
-        anchor_bits: int = 3,
+        anchor_bits: int = 4,
+        anchor_span: int = 4,
         min_anchors: int = 6,
+        min_shared_anchors: int = 3,
+        max_contain_candidates: int = 8,
         max_candidates: int = 100,
         max_verified: int = 16,
         anchor_df_cap: int = 16,
         chunk_size: int = 4000,
+        min_band_hits: int = 2,
     ) -> None:
         self.num_perm = num_perm
         self.bands = bands
@@ -591,11 +605,15 @@ class DedupEngine:
         self.contain_threshold = contain_threshold
         self.contain_max_ratio = contain_max_ratio
         self.anchor_bits = anchor_bits
+        self.anchor_span = anchor_span
         self.min_anchors = min_anchors
+        self.min_shared_anchors = min_shared_anchors
+        self.max_contain_candidates = max_contain_candidates
         self.max_candidates = max_candidates
         self.max_verified = max_verified
         self.anchor_df_cap = anchor_df_cap
         self.chunk_size = chunk_size
+        self.min_band_hits = min_band_hits
 
     def new_index(self) -> SignatureIndex:
         """Return an empty index with this engine's LSH layout."""
@@ -616,7 +634,7 @@ class DedupEngine:
         batch = minhash.shingle_hashes(keys, self.ngram)
         sigs = minhash.minhash_matrix(batch, self.num_perm)
         offsets = batch.offsets.astype(np.int64)
-        anchors_of = _anchors_by_doc(batch, self.anchor_bits)
+        anchors_of = _anchors_by_doc(batch, self.anchor_bits, self.anchor_span, self.ngram)
         no_anchors = np.zeros(0, dtype=np.uint64)
         out = []
         for i, doc in enumerate(docs):
@@ -700,7 +718,11 @@ class DedupEngine:
         if not len(later):
             return later, earlier
         code = np.sort(later.astype(np.int64) * (1 << 32) + earlier.astype(np.int64))
-        code = code[np.r_[True, code[1:] != code[:-1]]]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+        # a pair sharing one band of 32 is mostly chance (J 0.6 gives 4 expected hits, P(<2) 6.5%); it is
+        # 95% of all pairs in template-heavy corpora, so requiring two hits cuts verification twentyfold
+        hits = np.diff(np.r_[starts, len(code)])
+        code = code[starts[hits >= self.min_band_hits]]
         return code >> 32, code & 0xFFFFFFFF
 
     def _assign_chunk(
@@ -722,8 +744,10 @@ class DedupEngine:
         band = minhash.band_keys(rows[with_sig], self.bands, index.rows_per_band)
 
         cand = self._verified_candidates(sig_pos, band, index)
-        a_keys, a_counts, a_carriers, a_spans = self._old_anchor_carriers(sig_pos, sigs, first, index)
+        old = self._old_anchor_carriers(sig_pos, sigs, first, index)
         chunk_postings: dict[int, list[int]] = {}  # anchor -> this chunk's founders carrying it, in order
+        chunk_keys: set[int] = set()
+        rep_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # see _splice_holding
         founders: list[int] = []
         for i, (doc, sig) in enumerate(zip(docs, sigs, strict=True)):
             pos = first + i
@@ -745,28 +769,34 @@ class DedupEngine:
                 if self._fits(pos, other, cluster, index):
                     best = (cluster, other, sim)
                     break
-            # anchors carried by fewer than anchor_df_cap earlier founders; shared counts per founder
-            shared: dict[int, int] = {}
-            n_rare = 0
-            lo, hi = a_spans.get(pos, (0, 0))
-            cap = self.anchor_df_cap
-            for e in range(lo, hi):
-                carriers = chunk_postings.get(a_keys[e], ())
-                old_n = a_counts[e]
-                if old_n + len(carriers) >= cap:
-                    continue
-                n_rare += 1
-                for f in carriers:
-                    shared[f] = shared.get(f, 0) + 1
-                if old_n:
-                    for f in a_carriers[e]:
+            # founders sharing anchors that fewer than anchor_df_cap earlier founders carry
+            shared = dict(old.shared.get(pos, ()))
+            lo, hi = old.spans.get(pos, (0, 0))
+            if hi > lo and chunk_postings:
+                for key in chunk_keys.intersection(old.keys[lo:hi]):
+                    e = lo + old.keys[lo:hi].index(key)
+                    carriers = chunk_postings[key]
+                    old_n = old.counts[e]
+                    if old_n + len(carriers) >= self.anchor_df_cap:
+                        if 0 < old_n < self.anchor_df_cap:  # common after all: its indexed carriers do not count
+                            for f in old.carriers[old.bounds[e] : old.bounds[e + 1]].tolist():
+                                if f in shared:
+                                    shared[f] -= 1
+                        continue
+                    for f in carriers:
                         shared[f] = shared.get(f, 0) + 1
-            contains, contained_in = self._containment(pos, n_rare, shared, index)
-            if best is not None and not any(index.cluster_of[f] != best[0] for f, _ in contains):
+            contains, contained_in = self._containment(pos, sig.anchors, shared, index)
+            if best is not None and self._holds_second_source(best, contains, index):
+                best = None  # a splice holding most of a notice of another cluster: a cluster of its own
+            if best is not None:
+                holder = self._splice_holding(pos, sig.anchors, best[0], index, chunk_postings, rep_cache)
+                if holder is not None:  # the cluster was founded by a splice that holds this document
+                    best = None
+                    contained_in = sorted({f: s for f, s in [*contained_in, holder]}.items())
+            if best is not None:
                 index._join(pos, best[0])
                 links[doc.id].append(Link(index.ids[best[1]], "repost", round(best[2], 4)))
                 continue
-            # a new notice, or a splice holding most of a notice of another cluster: a cluster of its own
             index._found(pos)
             for f, share in contains:
                 links[doc.id].append(Link(index.ids[f], "contains", share))
@@ -775,12 +805,12 @@ class DedupEngine:
             if len(sig.anchors) >= self.min_anchors:
                 founders.append(pos)
                 index._anchors[pos] = sig.anchors
-                index._n_rare[pos] = n_rare
                 for key in sig.anchors.tolist():
                     chunk_postings.setdefault(key, []).append(pos)
+                    chunk_keys.add(key)
 
         index._index_lsh(sig_pos, band)
-        index._index_anchors(founders, [sigs[p - first].anchors for p in founders], self.anchor_df_cap)
+        index._index_anchors(founders, [sigs[p - first].anchors for p in founders])
         return links
 
     def _verified_candidates(
@@ -813,51 +843,65 @@ class DedupEngine:
 
     def _old_anchor_carriers(
         self, sig_pos: np.ndarray, sigs: list[Signature], first: int, index: SignatureIndex
-    ) -> tuple[list[int], list[int], dict[int, list[int]], dict[int, tuple[int, int]]]:
-        """Return the chunk's anchors flat: keys, indexed founders carrying each, those founders when fewer
-        than the cap (by entry), and position -> (start, end) of its entries."""
+    ) -> _OldCarriers:
+        """Return the chunk's anchors against the indexed founders (see ``_OldCarriers``), vectorised."""
         spans: dict[int, tuple[int, int]] = {}
-        keys_l = []
+        keys_l, owners_l = [], []
         n = 0
         for pos in sig_pos.tolist():
             a = sigs[pos - first].anchors
             if len(a) >= self.min_anchors:
                 keys_l.append(a)
+                owners_l.append(np.full(len(a), pos, dtype=np.int64))
                 spans[pos] = (n, n + len(a))
                 n += len(a)
         if not keys_l:
-            return [], [], {}, spans
+            empty = np.zeros(0, dtype=np.int64)
+            return _OldCarriers([], [], empty, empty, {}, spans)
         keys = np.concatenate(keys_l)
+        owners = np.concatenate(owners_l)
         counts = index.anchor_postings.count(keys)
         rare = np.flatnonzero((counts > 0) & (counts < self.anchor_df_cap))
         entry, carrier = index.anchor_postings.lookup(keys[rare], rare)
-        carriers: dict[int, list[int]] = {}
-        for e, f in zip(entry.tolist(), carrier.tolist(), strict=True):
-            carriers.setdefault(e, []).append(f)
-        return keys.tolist(), counts.tolist(), carriers, spans
+        order = np.argsort(entry, kind="stable")
+        entry, carrier = entry[order], carrier[order]
+        bounds = np.searchsorted(entry, np.arange(n + 1))
+        # shared rare anchors per (document, founder); below min_shared_anchors they can never count
+        code = np.unique(owners[entry] * (1 << 32) + carrier, return_counts=True)
+        code, n_shared = code[0][code[1] >= self.min_shared_anchors], code[1][code[1] >= self.min_shared_anchors]
+        shared: dict[int, dict[int, int]] = {}
+        for doc, f, c in zip((code >> 32).tolist(), (code & 0xFFFFFFFF).tolist(), n_shared.tolist(), strict=True):
+            shared.setdefault(doc, {})[f] = c
+        return _OldCarriers(keys.tolist(), counts.tolist(), bounds, carrier, shared, spans)
 
     def _containment(
-        self, pos: int, n_pos: int, shared: dict[int, int], index: SignatureIndex
+        self, pos: int, anchors: np.ndarray, shared: dict[int, int], index: SignatureIndex
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """Return ([(founder, share)] pos contains, [(founder, share)] containing pos), one per cluster."""
+        """Return ([(founder, share)] pos contains, [(founder, share)] containing pos), one per cluster.
+
+        Founders sharing at least ``min_shared_anchors`` rare anchors are candidates (the most shared
+        first); the share is exact: the smaller side's anchors found in the larger one's.
+        """
         contains: dict[int, tuple[float, int]] = {}
         contained_in: dict[int, tuple[float, int]] = {}
-        for f, n in shared.items():
-            if not index.alive[f]:
+        ranked = sorted((-n, f) for f, n in shared.items() if n >= self.min_shared_anchors)
+        cands = [f for _, f in ranked[: self.max_contain_candidates]]
+        if not cands:
+            return [], []
+        # one vectorised MinHash comparison rules most candidates out before any exact anchor count
+        j = np.count_nonzero(index._sigs[cands] == index._sigs[pos], axis=1) / self.num_perm
+        len_pos = index.key_len[pos]
+        for f, jf in zip(cands, j.tolist(), strict=True):
+            len_f = index.key_len[f]
+            small, large = (len_pos, len_f) if len_pos <= len_f else (len_f, len_pos)
+            if jf >= self.verify_jaccard or small > self.contain_max_ratio * large:
                 continue
-            n_f = index._n_rare.get(f, 0)
-            pos_small = index.key_len[pos] <= index.key_len[f]
-            small, large, n_small = (pos, f, n_pos) if pos_small else (f, pos, n_f)
-            if n_small < self.min_anchors or n / n_small < self.contain_threshold:
+            if _share_from_jaccard(jf, small, large) < self.contain_threshold - ESTIMATE_MARGIN:
                 continue
-            if index.key_len[small] > self.contain_max_ratio * index.key_len[large]:
+            share = self._contained_share(pos, anchors, f, index)
+            if share is None:
                 continue
-            if containment_conflict(index.guards(small), index.guards(large)):
-                continue
-            if float((index._sigs[pos] == index._sigs[f]).mean()) >= self.verify_jaccard:
-                continue
-            share = round(n / n_small, 4)
-            target = contained_in if pos_small else contains
+            target = contained_in if index.key_len[pos] <= index.key_len[f] else contains
             cluster = index.cluster_of[f]
             if cluster not in target or (share, -f) > (target[cluster][0], -target[cluster][1]):
                 target[cluster] = (share, f)
@@ -865,6 +909,114 @@ class DedupEngine:
             sorted((f, s) for s, f in contains.values()),
             sorted((f, s) for s, f in contained_in.values()),
         )
+
+    def _contained_share(self, pos: int, anchors: np.ndarray, f: int, index: SignatureIndex) -> float | None:
+        """Return the share of the smaller of pos and founder f held by the larger one, if it is a containment:
+        at least contain_threshold, the smaller at most contain_max_ratio of the larger, guards agree, and
+        not a near duplicate (Jaccard below verify_jaccard)."""
+        if not index.alive[f] or f == pos:
+            return None
+        f_anchors = index._anchors[f]
+        small, large, small_a = (pos, f, anchors) if index.key_len[pos] <= index.key_len[f] else (f, pos, f_anchors)
+        if len(small_a) < self.min_anchors:
+            return None
+        if index.key_len[small] > self.contain_max_ratio * index.key_len[large]:
+            return None
+        # cheap MinHash checks first: a near duplicate is no containment, and a share estimated far below
+        # the threshold will not reach it
+        j = np.count_nonzero(index._sigs[pos] == index._sigs[f]) / self.num_perm
+        if j >= self.verify_jaccard or _share_from_jaccard(j, index.key_len[small], index.key_len[large]) < (
+            self.contain_threshold - ESTIMATE_MARGIN
+        ):
+            return None
+        n = len(np.intersect1d(anchors, f_anchors, assume_unique=True))
+        share = n / len(small_a)
+        if share < self.contain_threshold:
+            return None
+        if containment_conflict(index.guards(small), index.guards(large)):
+            return None
+        return round(share, 4)
+
+    def _holds_second_source(
+        self, best: tuple[int, int, float], contains: list[tuple[int, float]], index: SignatureIndex
+    ) -> bool:
+        """Return True if pos, about to join best's cluster through its member best[1], also holds a founder
+        of another cluster that is not the same notice (not even chain_floor similar to that member)."""
+        cluster, other, _ = best
+        return any(
+            index.cluster_of[f] != cluster and self._estimated_share(f, other, index) < SECOND_SOURCE_SHARE
+            for f, _ in contains
+        )
+
+    def _estimated_share(self, a: int, b: int, index: SignatureIndex) -> float:
+        """Return the estimated share of a's n-grams found in b, from their MinHash Jaccard and key lengths."""
+        j = np.count_nonzero(index._sigs[a] == index._sigs[b]) / self.num_perm
+        return _share_from_jaccard(j, index.key_len[a], index.key_len[b])
+
+    def _splice_holding(
+        self,
+        pos: int,
+        anchors: np.ndarray,
+        cluster: int,
+        index: SignatureIndex,
+        chunk_postings: dict[int, list[int]],
+        rep_cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]],
+    ) -> tuple[int, float] | None:
+        """Return (representative, share) if the cluster pos would join was founded by a splice holding pos:
+        the representative holds most of pos and is much longer, and also holds most of another founder
+        that is no near duplicate of pos (a second source). None otherwise."""
+        rep = index.representative(cluster)
+        rep_anchors = index._anchors.get(rep)
+        if rep_anchors is None or len(anchors) < self.min_anchors:
+            return None
+        if index.key_len[pos] > self.contain_max_ratio * index.key_len[rep]:
+            return None
+        j = np.count_nonzero(index._sigs[pos] == index._sigs[rep]) / self.num_perm
+        if _share_from_jaccard(j, index.key_len[pos], index.key_len[rep]) < self.contain_threshold - ESTIMATE_MARGIN:
+            return None
+        n = len(np.intersect1d(anchors, rep_anchors, assume_unique=True))
+        if n < self.contain_threshold * len(anchors):
+            return None
+        # founders (other than rep) sharing rare anchors with rep: indexed ones, then this chunk's
+        keys = rep_anchors
+        key_list = keys.tolist()
+        if rep not in rep_cache:  # the indexed postings do not change within a chunk
+            ranges = index.anchor_postings.ranges(keys)
+            old_n = sum((right - left for left, right, _ in ranges), np.zeros(len(keys), dtype=np.int64))
+            key_of, carrier_of = [], []
+            for left, right, seg_pos in ranges:
+                counts = np.where(old_n < self.anchor_df_cap, right - left, 0)
+                total = int(counts.sum())
+                if total:
+                    starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
+                    carrier_of.append(seg_pos[starts + np.arange(total)])
+                    key_of.append(np.repeat(np.arange(len(keys)), counts))
+            flat = (
+                (np.concatenate(key_of), np.concatenate(carrier_of)) if key_of else (np.zeros(0, dtype=np.int64),) * 2
+            )
+            rep_cache[rep] = (old_n, *flat)
+        old_n, key_of_flat, carrier_flat = rep_cache[rep]
+        chunk_n = np.fromiter((len(chunk_postings.get(k, ())) for k in key_list), dtype=np.int64, count=len(keys))
+        rare = old_n + chunk_n < self.anchor_df_cap
+        found = [carrier_flat[rare[key_of_flat]]]
+        for k in np.flatnonzero(rare & (chunk_n > 0)).tolist():
+            found.append(np.asarray(chunk_postings[key_list[k]], dtype=np.int64))
+        if not found:
+            return None
+        carriers, n_shared = np.unique(np.concatenate(found), return_counts=True)
+        shared = dict(zip(carriers.tolist(), n_shared.tolist(), strict=True))
+        shared.pop(rep, None)
+        ranked = sorted((-c, f) for f, c in shared.items() if c >= self.min_shared_anchors)
+        for _, f in ranked[: self.max_contain_candidates]:
+            if index.cluster_of[f] == cluster or not index.alive[f] or index.key_len[f] > index.key_len[rep]:
+                continue
+            f_anchors = index._anchors[f]
+            in_pos = len(np.intersect1d(f_anchors, anchors, assume_unique=True)) / len(f_anchors)
+            if in_pos >= SECOND_SOURCE_SHARE:
+                continue  # the same notice again (a split cluster), not a second source
+            if self._contained_share(rep, rep_anchors, f, index) is not None:
+                return rep, round(n / len(anchors), 4)
+        return None
 
     def _fits(self, pos: int, other: int, cluster: int, index: SignatureIndex) -> bool:
         """Return True if pos may join cluster through its member other: guards hold, no chaining."""
@@ -882,13 +1034,30 @@ class DedupEngine:
         return float((index._sigs[pos] == rep_sig).mean()) >= self.chain_floor
 
 
-def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int) -> list[np.ndarray]:
-    """Return each document's sorted unique anchor shingles (one sort for the whole batch)."""
+def _share_from_jaccard(j: float, len_a: int, len_b: int) -> float:
+    """Return the share of a in b implied by Jaccard j and the sizes: |a & b| = j (|a| + |b|) / (1 + j)."""
+    size_a, size_b = max(1, len_a), max(1, len_b)
+    return min(1.0, j * (size_a + size_b) / ((1 + j) * size_a))
+
+
+class _OldCarriers(NamedTuple):
+    """A chunk's anchors against the indexed founders: flat keys (entries, by document span), indexed
+    founders carrying each (``counts``), the carriers of rare entries (``carriers[bounds[e]:bounds[e+1]]``),
+    and per document {founder: shared rare anchors} for founders sharing at least min_shared_anchors."""
+
+    keys: list[int]
+    counts: list[int]
+    bounds: np.ndarray
+    carriers: np.ndarray
+    shared: dict[int, dict[int, int]]
+    spans: dict[int, tuple[int, int]]
+
+
+def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int, span: int, ngram: int) -> list[np.ndarray]:
+    """Return each document's sorted unique anchors (one sort for the whole batch): hashes of the
+    ``span * ngram``-character windows that start at a sampled n-gram (see ``minhash.anchor_windows``)."""
     n = len(batch.offsets) - 1
-    mask = minhash.anchor_mask(batch.hashes, bits)
-    counts = np.diff(batch.offsets.astype(np.int64))
-    owner = np.repeat(np.arange(n, dtype=np.int64), counts)[mask]
-    h = batch.hashes[mask]
+    h, owner = minhash.anchor_windows(batch, bits, span, ngram)
     order = np.lexsort((h, owner))
     h, owner = h[order], owner[order]
     keep = np.ones(len(h), dtype=bool)

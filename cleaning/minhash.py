@@ -90,9 +90,32 @@ def anchor_mask(hashes: np.ndarray, sample_bits: int) -> np.ndarray:
     return (hashes >> np.uint64(64 - sample_bits)) == 0
 
 
+def anchor_windows(batch: ShingleBatch, bits: int, span: int, ngram: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (hash, key number) of every anchor window: ``span`` back-to-back n-grams (``span * ngram``
+    characters) starting at an n-gram that ``anchor_mask`` samples.
+
+    Single 5-grams of template-heavy notices are shared by thousands of documents; 20-character windows
+    stay rare enough to find which notices a splice holds, and sampling by content keeps them aligned
+    across documents.
+    """
+    counts = np.diff(batch.offsets.astype(np.int64))
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    tail = ngram * (span - 1)  # the last n-gram of a window starts this far after the first
+    start = np.flatnonzero(anchor_mask(batch.hashes, bits))
+    end = start + tail
+    ok = end < len(batch.hashes)
+    start, end = start[ok], end[ok]
+    start = start[owner[end] == owner[start]]
+    h = batch.hashes[start]
+    with np.errstate(over="ignore"):
+        for k in range(1, span):
+            h = mix64(h * _POLY + batch.hashes[start + k * ngram])
+    return h, owner[start]
+
+
 def estimate_jaccard(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
     """Return the share of equal MinHash slots, row by row."""
-    return (sigs_a == sigs_b).mean(axis=1)
+    return np.count_nonzero(sigs_a == sigs_b, axis=1) / sigs_a.shape[1]
 
 
 class SortedPostings:

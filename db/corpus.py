@@ -107,6 +107,18 @@ class CorpusStore:
                  ORDER BY d.first_seen, d.id"""
         return list(self.db.query(sql))
 
+    def dedup_index_version(self) -> int | None:
+        """Return the engine index version the stored signatures were made with (None: none stored)."""
+        rows = list(self.db.query("SELECT value FROM dedup_state WHERE key = 'index_version'"))
+        return int(rows[0]["value"]) if rows else None
+
+    def reset_dedup(self) -> None:
+        """Forget every signature, link and cluster (for a rebuild); documents become unplaced."""
+        with transaction(self.db):
+            for table in ("dedup_signatures", "document_links", "clusters", "dedup_state"):
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("UPDATE documents SET cluster_id = NULL, is_canonical = 1")
+
     def signatures_without_document(self) -> list[dict]:
         """Return (id, cluster_id) of signatures whose document no longer exists."""
         sql = """SELECT s.id, s.cluster_id FROM dedup_signatures s LEFT JOIN documents d ON d.id = s.id
@@ -120,9 +132,11 @@ class CorpusStore:
         links: list[dict],
         linked_ids: list[str],
         clusters: list[dict],
+        index_version: int,
     ) -> None:
         """Write one dedup run in one transaction: signatures, links, clusters and canonical flags."""
         with transaction(self.db):
+            self.db["dedup_state"].upsert({"key": "index_version", "value": str(index_version)}, pk="key")
             gone = removed_ids + [row["id"] for row in signature_rows]
             for start in range(0, len(gone), 500):
                 chunk = gone[start : start + 500]

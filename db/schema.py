@@ -152,6 +152,10 @@ CREATE TABLE IF NOT EXISTS dedup_signatures (
     published_at TEXT,
     is_authority INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dedup_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 CREATE VIEW IF NOT EXISTS canonical_documents AS
     SELECT * FROM documents WHERE is_canonical = 1;
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cleaning.dedup import ROW_COLUMNS, Assignment, ClusterInfo, DedupEngine, DocInput, SignatureIndex
+from cleaning.dedup import INDEX_VERSION, ROW_COLUMNS, Assignment, ClusterInfo, DedupEngine, DocInput, SignatureIndex
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from zhcorpus.config import DataPaths
@@ -24,6 +24,7 @@ class DedupSummary:
     removed: int = 0
     clusters_touched: int = 0
     joined_existing: int = 0  # documents that joined a cluster founded by another document
+    rebuilt: bool = False  # the stored index was of another engine version and was rebuilt
     links: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -89,6 +90,11 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
     corpus = CorpusStore(paths.corpus_db)
     summary = DedupSummary()
     try:
+        stored = corpus.dedup_index_version()
+        if stored is not None and stored != INDEX_VERSION:
+            # Rows of another engine version mean something else: rebuild the index from the documents.
+            corpus.reset_dedup()
+            summary.rebuilt = True
         pending = corpus.documents_needing_dedup()
         orphans = corpus.signatures_without_document()
         if not pending and not orphans:
@@ -119,6 +125,7 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
                 for c in clusters.values()
                 if c.member_ids
             ],
+            INDEX_VERSION,
         )
         summary.placed = len(assignments)
         summary.removed = len(removed)

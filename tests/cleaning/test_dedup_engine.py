@@ -178,6 +178,30 @@ def test_splice_first_then_notice_gets_contained_in():
     assert [(link.other_id, link.relation) for link in out["c"].links] == [("farm", "contained_in")]
 
 
+def test_notice_after_splice_and_its_second_source_gets_a_link_not_membership():
+    # the splice copies notice A (J above verify_jaccard here) and notice C (below), indexed before A
+    splice = "【资讯汇编】\n" + notice(BODY_A) + "\n" + notice(BODY_C, number=30)
+    docs = [DocInput("farm", splice), DocInput("c", notice(BODY_C, number=30)), DocInput("a", notice(BODY_A))]
+    engine = DedupEngine(verify_jaccard=0.5)
+    index = engine.new_index()
+    out = {a.id: a for a in engine.assign(docs, index)}
+    assert float((index.signature(2) == index.signature(0)).mean()) >= 0.5  # a would have joined farm
+    assert out["a"].cluster_id == "a" and out["c"].cluster_id == "c"
+    assert ("farm", "contained_in") in {(link.other_id, link.relation) for link in out["a"].links}
+    assert ("farm", "contained_in") in {(link.other_id, link.relation) for link in out["c"].links}
+
+
+@pytest.mark.parametrize("order", [("farm", "a", "c"), ("a", "farm", "c"), ("a", "c", "farm"), ("c", "farm", "a")])
+def test_splice_never_shares_a_cluster_with_the_notices_it_holds(order):
+    texts = {"a": notice(BODY_A), "c": notice(BODY_C, number=30)}
+    texts["farm"] = "【资讯汇编】\n" + texts["a"] + "\n" + texts["c"] + "\n" + BODY_B
+    out = run([DocInput(i, texts[i]) for i in order])
+    assert len({a.cluster_id for a in out.values()}) == 3
+    links = {(a.id, link.other_id, link.relation) for a in out.values() for link in a.links}
+    for inner in ("a", "c"):  # one direction or the other, depending on which came first
+        assert ("farm", inner, "contains") in links or (inner, "farm", "contained_in") in links
+
+
 def test_no_chaining_through_a_bridge():
     # bridge holds half of A and half of B: it may join one cluster, never merge the two
     half_a, half_b = BODY_A[: len(BODY_A) // 2], BODY_B[len(BODY_B) // 2 :]
@@ -289,6 +313,22 @@ def test_incremental_with_save_and_reload_equals_batch():
     final = {a.id: a.cluster_id for a in batch}
     assert final["a-gd"] == final["a-tw"] == "a" and final["a25"] == "a25" and final["short2"] == "short"
     assert final["b-copy"] == "b" and final["farm"] == "farm"
+
+
+def test_incremental_equals_batch_with_splices_first():
+    docs = corpus()
+    docs = [d for d in docs if d.id == "farm"] + [d for d in docs if d.id != "farm"]
+    docs.insert(0, DocInput("farm2", "【热点关注】\n" + BODY_B + "\n" + BODY_C))
+    engine = DedupEngine(chunk_size=2)
+    batch = engine.assign(docs, engine.new_index())
+    index, parts = engine.new_index(), []
+    for lo, hi in ((0, 3), (3, 5), (5, len(docs))):
+        parts += engine.assign(docs[lo:hi], index)
+        index = engine.load_index(index.to_rows())
+    assert [(a.id, a.cluster_id, a.links) for a in batch] == [(a.id, a.cluster_id, a.links) for a in parts]
+    clusters = {a.id: a.cluster_id for a in batch}
+    assert clusters["farm"] == "farm" and clusters["farm2"] == "farm2"
+    assert sum(c in ("farm", "farm2") for c in clusters.values()) == 2  # nobody joined a splice
 
 
 def test_rows_round_trip_and_cluster_ids_are_stable():

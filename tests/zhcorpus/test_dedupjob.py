@@ -146,3 +146,15 @@ def test_a_failure_inside_the_write_rolls_everything_back(paths, monkeypatch):
 )
 def test_authority_site_rule(site, issuer, expected):
     assert is_authority_site(site, issuer) is expected
+
+
+def test_an_index_of_another_engine_version_is_rebuilt(paths):
+    dedup_corpus(paths, load_registry())
+    before = documents(paths)
+    store = CorpusStore(paths.corpus_db)
+    store.db.execute("UPDATE dedup_state SET value = '1' WHERE key = 'index_version'")
+    store.close()
+    summary = dedup_corpus(paths, load_registry())
+    assert summary.rebuilt and summary.placed == 3
+    assert documents(paths) == before
+    assert dedup_corpus(paths, load_registry()).rebuilt is False
