@@ -139,14 +139,17 @@ def test_search_finds_notices(runs, capsys):
 
 def test_nightly_publishes_artifacts(runs):
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
+    flow_run_id = runs["state"].state_details.flow_run_id
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["zhcorpus-nightly"]))
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
         )
-    assert artifacts
-    assert "TOTAL" in artifacts[0].data and "qingzhou-mzj" in artifacts[0].data
+    by_key = {a.key: a for a in artifacts}
+    assert {"zhcorpus-nightly", "zhcorpus-nightly-sites"} <= set(by_key)
+    markdown = by_key["zhcorpus-nightly"].data
+    assert "TOTAL" in markdown and "qingzhou-mzj" in markdown and "Dedup:" in markdown
 
 
 def test_reposts_cluster_with_the_ministry_original(runs):
