@@ -59,13 +59,11 @@ def reclean(
     templates = refresh_site_templates(paths, sites_to_refresh(paths, page_ids), registry)
     if templates:
         logger.info("site templates refreshed from %s", templates)
-    futures = [
-        clean_batch_task.submit(str(paths.root), batch, registry, batch_no)
-        for batch_no, batch in enumerate(batched(page_ids, options.batch_size), start=1)
-    ]
+    # One task per batch, run one after another: cleaning is CPU-bound Python, so threads would only contend
+    # for the GIL and for corpus.db's write lock (measured: 2x slower than sequential on 2 cores).
     total = CleanSummary()
-    for future in futures:
-        total.add(future.result())
+    for batch_no, batch in enumerate(batched(page_ids, options.batch_size), start=1):
+        total.add(clean_batch_task(str(paths.root), batch, registry, batch_no))
     dedup = dedup_task(str(paths.root), registry)
     result = {
         "pipeline_version": PIPELINE_VERSION,
