@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sqlite3
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import machine_info  # noqa: E402
 from zhcorpus.offline import keep_prefect_local  # noqa: E402
 
 keep_prefect_local()
@@ -29,16 +29,9 @@ PER_LIST_PAGE = 20  # the bench site lists 20 notices per list page
 
 
 def machine() -> str:
-    """Return a one-line description of this machine."""
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    """Return a one-line description of this machine (bench/machine.py)."""
+    info = machine_info()
+    return f"{info['cpu']} · {info['cores']} cores · Python {info['python']} · load average {info['load']}"
 
 
 def documents(data: Path) -> int:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import sqlite3
 import subprocess
@@ -21,6 +19,8 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from bench.machine import machine_info
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -307,21 +307,8 @@ NOTES = [
 
 
 def machine() -> dict:
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    return {
-        "uname": " ".join(platform.uname()),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": sys.version.split()[0],
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
+    """Return the machine description (bench/machine.py)."""
+    return machine_info()
 
 
 def main(argv: list[str] | None = None) -> int:

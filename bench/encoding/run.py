@@ -7,8 +7,6 @@ prints the tables and writes them to bench/encoding/RESULTS.md with the machine,
 from __future__ import annotations
 
 import datetime
-import platform
-import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -24,6 +22,7 @@ import charset_normalizer  # noqa: E402
 import corpus  # noqa: E402
 import ftfy  # noqa: E402
 
+from bench.machine import machine_info  # noqa: E402
 from cleaning.encoding import decode_bytes  # noqa: E402
 from cleaning.repair import repair_text  # noqa: E402
 
@@ -174,19 +173,12 @@ def repair_bench() -> tuple[list[str], list[str]]:
 
 
 def machine() -> list[str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
+    """Return the machine lines for RESULTS.md."""
+    info = machine_info()
     return [
-        f"- machine: `{uname}`",
-        f"- CPU: {cpu}",
-        f"- Python {platform.python_version()}",
+        f"- machine: `{info['uname']}`",
+        f"- CPU: {info['cpu']} ({info['cores']} cores; load average {info['load']})",
+        f"- Python {info['python']}",
         f"- date: {datetime.datetime.now(datetime.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         "- command: `.venv/bin/python bench/encoding/run.py`",
     ]

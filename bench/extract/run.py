@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -39,6 +38,7 @@ import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
+from bench.machine import machine_info  # noqa: E402
 from cleaning.pipeline import PageInput, clean_page  # noqa: E402
 
 DEFAULT_DEV = ROOT.parent / "shared" / "benchdata" / "extract-dev"
@@ -191,19 +191,10 @@ def evaluate(name: str, pages: list[dict], repeat: int) -> list[dict]:
 
 
 def machine() -> dict[str, str]:
-    """Return the machine description for RESULTS.md."""
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    uname = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip()
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return {"uname": uname, "cpu": cpu, "python": platform.python_version(), "load": load,
-            "trafilatura": trafilatura.__version__, "lxml": ".".join(map(str, lxml.etree.LXML_VERSION))}  # fmt: skip
+    """Return the machine description for RESULTS.md, with the versions of the tools compared."""
+    info = machine_info()
+    info["uname"] = subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip() or info["uname"]
+    return {**info, "trafilatura": trafilatura.__version__, "lxml": ".".join(map(str, lxml.etree.LXML_VERSION))}
 
 
 def render(rows: list[dict], info: dict[str, str], command: str, repeat: int) -> str:
