@@ -104,10 +104,13 @@ def flow_run(data: Path, proxy: str, notices: int) -> dict:
     )
     total = time.perf_counter() - t0
     result = state.result(raise_on_failure=False)
+    spider = result["crawl"].get("spider", {}).get(SITE, {})
     return {
         "total_s": total,
         "state": state.type.value,
         "message": state.message,
+        "crawl_spider_s": spider.get("duration_s"),
+        "clean_s": result["clean"]["duration_s"],
         "cleaned_pages": result["clean"]["pages"],
         "documents": documents(data),
         "detail_pages_downloaded": result["crawl"]["detail_pages_downloaded"],

@@ -52,14 +52,16 @@ def crawl_stage(
             for site_id in site_ids
         }
         failed: dict[str, str] = {}
+        spider: dict[str, dict] = {}
         for site_id, future in futures.items():
             try:
-                future.result()
+                spider[site_id] = future.result()
             except Exception as exc:  # one failing site never fails the others
                 logger.error("site %s failed: %s", site_id, exc)
                 failed[site_id] = str(exc)
         stats = raw.run_summary(run_id, sorted(failed))
         stats["failures"] = failed
+        stats["spider"] = spider  # each spider's own summary: errors by reason, budgets hit, duration
         raw.finish_run(run_id, stats)
     finally:
         raw.close()

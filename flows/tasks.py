@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from crawlers.run import crawl_site
 from crawlers.sites import Registry
@@ -15,7 +16,9 @@ from zhcorpus.dedupjob import dedup_corpus
 
 
 # Network-bound: a site that is down or slow gets two more tries with growing pauses.
-@task(task_run_name="crawl-{site_id}", retries=2, retry_delay_seconds=[30, 120])
+# No Prefect result caching: what needs doing is decided by raw.db (known pages, clean_status keyed on raw
+# sha256 and pipeline version), so hashing task inputs would only cost time.
+@task(task_run_name="crawl-{site_id}", retries=2, retry_delay_seconds=[30, 120], cache_policy=NO_CACHE)
 def crawl_site_task(
     site_id: str,
     run_id: str,
@@ -59,7 +62,7 @@ def crawl_site_task(
     return summary
 
 
-@task(task_run_name="dedup")
+@task(task_run_name="dedup", cache_policy=NO_CACHE)
 def dedup_task(data_dir: str, registry: Registry) -> dict:
     """Cluster new and changed documents against the whole corpus (persisted signatures)."""
     summary = dedup_corpus(DataPaths(Path(data_dir)), registry)
@@ -67,7 +70,7 @@ def dedup_task(data_dir: str, registry: Registry) -> dict:
     return summary.as_dict()
 
 
-@task(task_run_name="clean-batch-{batch_no}")
+@task(task_run_name="clean-batch-{batch_no}", cache_policy=NO_CACHE)
 def clean_batch_task(data_dir: str, page_ids: list[str], registry: Registry, batch_no: int) -> CleanSummary:
     """Clean one batch of a few hundred stored pages."""
     summary = clean_batch(DataPaths(Path(data_dir)), page_ids, registry)
