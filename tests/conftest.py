@@ -32,3 +32,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when golden files should be regenerated (pytest --update-golden)."""
     return request.config.getoption("--update-golden")
+
+
+# A complete corpus.db `documents` row with plausible defaults; tests override what they are about.
+DOCUMENT_DEFAULTS = {
+    "part": None,
+    "site_id": "s",
+    "column_name": "通知公告",
+    "title": "关于开展社会工作宣传周活动的通知",
+    "published_at": "2024-03-05",
+    "issuer": None,
+    "doc_number": None,
+    "script": "hans",
+    "attachments": "[]",
+    "encoding": "gb18030",
+    "encoding_confidence": 0.99,
+    "encoding_evidence": "{}",
+    "repairs": "{}",
+    "flags": "[]",
+    "raw_sha256": "x",
+    "pipeline_version": "v1",
+    "first_seen": "2026-01-01",
+}
+
+
+def document_row(doc_id: str, text: str = "各街道民政科：现将有关事项通知如下。", **overrides) -> dict:
+    """Return a documents row for doc_id (its own raw page, content hash of text); overrides win."""
+    from cleaning.dedup import content_hash
+
+    row = {
+        **DOCUMENT_DEFAULTS,
+        "id": doc_id,
+        "raw_page_id": doc_id,
+        "url": f"http://a.example/{doc_id}",
+        "text": text,
+        "text_hans": text,
+        "content_hash": content_hash(text),
+        **overrides,
+    }
+    row.setdefault("last_seen", row["first_seen"])
+    return row
+
+
+@pytest.fixture
+def make_document():
+    """The documents-row factory (see document_row)."""
+    return document_row

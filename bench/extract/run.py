@@ -39,6 +39,7 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from bench.machine import machine_info  # noqa: E402
+from cleaning.metrics import char_bag_f1  # noqa: E402
 from cleaning.pipeline import PageInput, clean_page  # noqa: E402
 
 DEFAULT_DEV = ROOT.parent / "shared" / "benchdata" / "extract-dev"
@@ -55,17 +56,6 @@ LEAK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("promo", re.compile(r"下面是.{0,80}希望.{0,10}(帮助|幫助)")),
 )
 BLOCKS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article"}
-
-
-def char_bag_f1(predicted: str, gold: str) -> float:
-    """Return the F1 of the multisets of non-whitespace characters."""
-    a = Counter(c for c in predicted if not c.isspace())
-    b = Counter(c for c in gold if not c.isspace())
-    overlap = sum((a & b).values())
-    if not overlap:
-        return 0.0
-    p, r = overlap / sum(a.values()), overlap / sum(b.values())
-    return 2 * p * r / (p + r)
 
 
 def leaks(text: str, gold: str) -> list[str]:

@@ -1,40 +1,21 @@
-"""corpus.db: idempotent upserts, exact-duplicate marking, trigram search."""
+"""corpus.db: idempotent upserts, parts that disappear, version history, last_seen, trigram search."""
+
+import pytest
 
 from db.corpus import CorpusStore
 
 
-def doc(doc_id, page_id, text, content_hash, first_seen="2026-01-01", **extra):
-    row = {
-        "id": doc_id,
-        "raw_page_id": page_id,
-        "part": None,
-        "url": f"http://a.example/{page_id}",
-        "site_id": "s",
-        "column_name": "通知公告",
-        "title": "关于开展社会工作宣传周活动的通知",
-        "published_at": "2024-03-05",
-        "issuer": None,
-        "doc_number": None,
-        "text": text,
-        "text_hans": text,
-        "script": "hans",
-        "attachments": "[]",
-        "encoding": "gb18030",
-        "encoding_confidence": 0.99,
-        "encoding_evidence": "{}",
-        "repairs": "{}",
-        "flags": "[]",
-        "content_hash": content_hash,
-        "raw_sha256": "x",
-        "pipeline_version": "v1",
-        "first_seen": first_seen,
-        "last_seen": first_seen,
-    }
-    row.update(extra)
-    return row
+@pytest.fixture
+def doc(make_document):
+    """doc(id, page_id, text, content_hash, **overrides): a row of raw page `page_id`."""
+
+    def build(doc_id, page_id, text, content_hash, **overrides):
+        return make_document(doc_id, text, raw_page_id=page_id, content_hash=content_hash, **overrides)
+
+    return build
 
 
-def test_upsert_is_idempotent(tmp_path):
+def test_upsert_is_idempotent(tmp_path, doc):
     store = CorpusStore(tmp_path / "corpus.db")
     docs = [doc("p1", "p1", "各街道民政科：现将养老服务补贴申领事项通知如下。", "h1")]
     assert store.upsert_documents(["p1"], docs)["inserted"] == 1
@@ -49,7 +30,7 @@ def test_upsert_is_idempotent(tmp_path):
     assert list(store.db.query("SELECT rowid, * FROM documents")) == before
 
 
-def test_parts_that_disappear_are_removed(tmp_path):
+def test_parts_that_disappear_are_removed(tmp_path, doc):
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["p"], [doc("p-p1", "p", "一", "a", part=1), doc("p-p2", "p", "二", "b", part=2)])
     counts = store.upsert_documents(["p"], [doc("p-p1", "p", "一", "a", part=1)])
@@ -57,7 +38,7 @@ def test_parts_that_disappear_are_removed(tmp_path):
     assert [r["id"] for r in store.db.query("SELECT id FROM documents")] == ["p-p1"]
 
 
-def test_changed_source_keeps_the_old_version(tmp_path):
+def test_changed_source_keeps_the_old_version(tmp_path, doc):
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["p1"], [doc("p1", "p1", "原通知正文", "h1")])
     changed = doc("p1", "p1", "更正后的通知正文", "h2", raw_sha256="y", last_seen="2026-03-01")
@@ -69,7 +50,7 @@ def test_changed_source_keeps_the_old_version(tmp_path):
     assert store.upsert_documents(["p1"], [again])["versions_kept"] == 0
 
 
-def test_trigram_search_and_short_query_fallback(tmp_path):
+def test_trigram_search_and_short_query_fallback(tmp_path, doc):
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["p1"], [doc("p1", "p1", "做好最低生活保障资金发放工作", "h1")])
     store.upsert_documents(["p2"], [doc("p2", "p2", "婚姻登记服务时间调整", "h2", title="婚姻登记公告")])
@@ -79,7 +60,7 @@ def test_trigram_search_and_short_query_fallback(tmp_path):
     assert store.search("不存在的词语") == []
 
 
-def test_touch_last_seen_only_moves_forward(tmp_path):
+def test_touch_last_seen_only_moves_forward(tmp_path, doc):
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["p1"], [doc("p1", "p1", "通知正文", "h1", first_seen="2026-01-01")])
     assert store.touch_last_seen({"p1": "2025-12-31"}) == 0

@@ -9,37 +9,17 @@ from db.corpus import CorpusStore
 from zhcorpus.cli import main
 
 
-def doc(doc_id, content_hash, first_seen):
-    return {
-        "id": doc_id,
-        "raw_page_id": doc_id,
-        "part": None,
-        "url": f"http://a.example/{doc_id}",
-        "site_id": "s",
-        "column_name": "通知公告",
-        "title": "关于做好养老服务补贴发放工作的通知",
-        "published_at": "2024-03-05",
-        "issuer": "青州市民政局",
-        "doc_number": "青民发〔2024〕3号",
-        "text": "各街道民政科：现将有关事项通知如下。",
-        "text_hans": "各街道民政科：现将有关事项通知如下。",
-        "script": "hans",
-        "attachments": "[]",
-        "encoding": "gb18030",
-        "encoding_confidence": 0.99,
-        "encoding_evidence": "{}",
-        "repairs": "{}",
-        "flags": "[]",
-        "content_hash": content_hash,
-        "raw_sha256": "x",
-        "pipeline_version": "v",
-        "first_seen": first_seen,
-        "last_seen": first_seen,
-    }
-
-
 @pytest.fixture
-def data_dir(tmp_path):
+def data_dir(tmp_path, make_document):
+    def doc(doc_id, content_hash, first_seen):
+        return make_document(
+            doc_id,
+            issuer="青州市民政局",
+            doc_number="青民发〔2024〕3号",
+            content_hash=content_hash,
+            first_seen=first_seen,
+        )
+
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["a"], [doc("a", "same", "2026-01-01")])
     store.upsert_documents(["b"], [doc("b", "same", "2026-02-01")])

@@ -2,7 +2,6 @@
 
 import pytest
 
-from cleaning.dedup import content_hash
 from crawlers.sites import load_registry
 from db.corpus import CorpusStore
 from zhcorpus.config import DataPaths
@@ -25,37 +24,21 @@ OTHER = (
 )
 
 
-def doc(doc_id, site_id, text, issuer, first_seen):
-    return {
-        "id": doc_id,
-        "raw_page_id": doc_id,
-        "part": None,
-        "url": f"http://x.example/{doc_id}",
-        "site_id": site_id,
-        "column_name": None,
-        "title": "",
-        "published_at": None,
-        "issuer": issuer,
-        "doc_number": None,
-        "text": text,
-        "text_hans": text,
-        "script": "hans",
-        "attachments": "[]",
-        "encoding": "utf-8",
-        "encoding_confidence": 1.0,
-        "encoding_evidence": "{}",
-        "repairs": "{}",
-        "flags": "[]",
-        "content_hash": content_hash(text),
-        "raw_sha256": "r",
-        "pipeline_version": "v",
-        "first_seen": first_seen,
-        "last_seen": first_seen,
-    }
-
-
 @pytest.fixture
-def paths(tmp_path):
+def paths(tmp_path, make_document):
+    def doc(doc_id, site_id, text, issuer, first_seen):
+        return make_document(
+            doc_id,
+            text,
+            site_id=site_id,
+            issuer=issuer,
+            first_seen=first_seen,
+            title="",
+            published_at=None,
+            column_name=None,
+            encoding="utf-8",
+        )
+
     store = CorpusStore(tmp_path / "corpus.db")
     # The repost is seen first, so only the authority rule can make the ministry's copy canonical.
     for row in (
