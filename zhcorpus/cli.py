@@ -13,13 +13,10 @@ import sys
 from pathlib import Path
 
 from zhcorpus.config import DATA_ENV, DataPaths, data_paths
+from zhcorpus.errors import CommandError
 from zhcorpus.offline import keep_prefect_local
 
 log = logging.getLogger("zhcorpus")
-
-
-class CommandError(Exception):
-    """A failure to report as one line with exit status 1."""
 
 
 def _progress(label: str):

@@ -16,10 +16,7 @@ from typing import TextIO
 
 from cleaning.dedup import DedupEngine, DocInput
 from zhcorpus.dedupjob import place
-
-
-class DedupInputError(Exception):
-    """A bad input line, reported as one line with exit status 1."""
+from zhcorpus.errors import CommandError, reports_errors
 
 
 def read_docs(lines: Iterable[str], source: str = "-") -> list[DocInput]:
@@ -31,17 +28,17 @@ def read_docs(lines: Iterable[str], source: str = "-") -> list[DocInput]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DedupInputError(f"{source}:{n}: invalid JSON ({exc.msg})") from exc
+            raise CommandError(f"{source}:{n}: invalid JSON ({exc.msg})") from exc
         if not isinstance(obj, dict):
-            raise DedupInputError(f"{source}:{n}: expected a JSON object")
+            raise CommandError(f"{source}:{n}: expected a JSON object")
         doc_id, text = obj.get("id"), obj.get("text")
         if doc_id is None or isinstance(doc_id, (dict, list, bool)):
-            raise DedupInputError(f"{source}:{n}: missing or invalid 'id'")
+            raise CommandError(f"{source}:{n}: missing or invalid 'id'")
         if not isinstance(text, str):
-            raise DedupInputError(f"{source}:{n}: missing or invalid 'text'")
+            raise CommandError(f"{source}:{n}: missing or invalid 'text'")
         doc_id = str(doc_id)
         if doc_id in seen:
-            raise DedupInputError(f"{source}:{n}: duplicate id {doc_id!r}")
+            raise CommandError(f"{source}:{n}: duplicate id {doc_id!r}")
         seen.add(doc_id)
         docs.append(
             DocInput(
@@ -80,6 +77,7 @@ def dedup_jsonl(lines: Iterable[str], out: TextIO, *, source: str = "-", engine:
     return len(assignments)
 
 
+@reports_errors
 def cmd_dedup(args: argparse.Namespace) -> int:
     """Run `zhcorpus dedup`: data on stdout, one-line errors on stderr with exit status 1."""
     try:
@@ -88,9 +86,8 @@ def cmd_dedup(args: argparse.Namespace) -> int:
         else:
             with open(args.jsonl, encoding="utf-8") as fh:
                 n = dedup_jsonl(fh, sys.stdout, source=args.jsonl)
-    except (DedupInputError, OSError, UnicodeDecodeError) as exc:
-        print(f"zhcorpus: error: {exc}", file=sys.stderr)
-        return 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(str(exc)) from exc
     print(f"dedup: {n} documents", file=sys.stderr)
     return 0
 

@@ -16,12 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cleaning.pipeline import PageInput, PageResult, clean_page
+from zhcorpus.errors import CommandError, reports_errors
 
 PART_SUFFIX = "（篇"
-
-
-class PageCommandError(Exception):
-    """A failure to report as one line with exit status 1."""
 
 
 def site_hints(site_id: str | None, registry_path: str | None = None) -> dict:
@@ -31,10 +28,10 @@ def site_hints(site_id: str | None, registry_path: str | None = None) -> dict:
     from crawlers.sites import load_registry
 
     registry = load_registry(Path(registry_path) if registry_path else None)
-    site = next((s for s in registry.sites if s.id == site_id), None)
+    site = registry.sites_by_id.get(site_id)
     if site is None:
         known = ", ".join(s.id for s in registry.sites)
-        raise PageCommandError(f"unknown site {site_id!r} (known: {known})")
+        raise CommandError(f"unknown site {site_id!r} (known: {known})")
     return {"site_id": site.id, "encoding_hint": site.encoding, "script_hint": site.script, "column": site.column}
 
 
@@ -85,20 +82,16 @@ def _load_template(path: str | None) -> dict | None:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PageCommandError(f"cannot read template {path}: {exc}") from exc
+        raise CommandError(f"cannot read template {path}: {exc}") from exc
 
 
+@reports_errors
 def cmd_clean_page(args: argparse.Namespace) -> int:
     """Clean saved pages through decode, repair, extract and normalise; print JSON per page."""
-    try:
-        hints = site_hints(args.site, getattr(args, "registry", None))
-        template = _load_template(args.template)
-    except PageCommandError as exc:
-        print(f"zhcorpus: error: {exc}", file=sys.stderr)
-        return 1
+    hints = site_hints(args.site, getattr(args, "registry", None))
+    template = _load_template(args.template)
     if not args.jsonl and len(args.paths) != 1:
-        print("zhcorpus: error: clean-page takes one PATH (use --jsonl for several)", file=sys.stderr)
-        return 1
+        raise CommandError("clean-page takes one PATH (use --jsonl for several)")
     status = 0
     for name in args.paths:
         try:

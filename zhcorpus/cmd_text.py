@@ -14,10 +14,7 @@ from typing import TextIO
 
 from cleaning.encoding import decode_bytes
 from cleaning.repair import repair_text
-
-
-class TextCommandError(Exception):
-    """A failure to report as one line with exit status 1."""
+from zhcorpus.errors import CommandError, reports_errors
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -28,7 +25,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
         try:
             body = path.read_bytes()
         except OSError as exc:
-            raise TextCommandError(f"{name}: {exc.strerror or exc}") from exc
+            raise CommandError(f"{name}: {exc.strerror or exc}") from exc
         decoded = decode_bytes(body, args.content_type, args.hint)
         record = {
             "path": name,
@@ -56,9 +53,9 @@ def cmd_repair_text(args: argparse.Namespace) -> int:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise TextCommandError(f"stdin line {number}: not JSON ({exc.msg})") from exc
+            raise CommandError(f"stdin line {number}: not JSON ({exc.msg})") from exc
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise TextCommandError(f"stdin line {number}: expected an object with a string `text`")
+            raise CommandError(f"stdin line {number}: expected an object with a string `text`")
         repaired = repair_text(record["text"])
         record["text"] = repaired.text
         record["repairs"] = [{"name": k, "count": v} for k, v in repaired.repairs.items()]
@@ -79,7 +76,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jsonl", action="store_true", help="one compact JSON object per line")
     p.add_argument("--content-type", help="a Content-Type header value to weigh as evidence")
     p.add_argument("--hint", help="an encoding hint, as the site registry would give")
-    p.set_defaults(func=_guarded(cmd_decode))
+    p.set_defaults(func=reports_errors(cmd_decode))
 
     p = subparsers.add_parser(
         "repair-text",
@@ -88,21 +85,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "`text` (other keys kept); the output adds the repaired `text`, a `repairs` list and `flags`.",
     )
     p.add_argument("--jsonl", action="store_true", help="read and write JSON lines")
-    p.set_defaults(func=_guarded(cmd_repair_text))
-
-
-def _guarded(func):
-    """Wrap a command so a TextCommandError becomes one stderr line and exit status 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except TextCommandError as exc:
-            print(f"zhcorpus: error: {exc}", file=getattr(args, "stderr", None) or sys.stderr)
-            return 1
-
-    run.__doc__ = func.__doc__
-    return run
+    p.set_defaults(func=reports_errors(cmd_repair_text))
 
 
 def main(argv: list[str] | None = None) -> int:
