@@ -12,6 +12,7 @@ above a date): a bureau's name signs every notice, but it is the notice's own co
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -84,6 +85,18 @@ def learn_site_template(
         "lines": recurring,
         "examples": {fp: examples[fp] for fp in recurring},
     }
+
+
+def template_digest(template: Mapping | None) -> str:
+    """Return a short hash of what in a template changes extraction output ("" for no active template).
+
+    Counts and examples are left out: a refresh that sees more pages but drops the same lines keeps the
+    digest, so only a real template change makes a site's pages stale.
+    """
+    if not template or not template.get("lines") or template.get("version") != TEMPLATE_VERSION:
+        return ""
+    key = json.dumps({"version": TEMPLATE_VERSION, "lines": sorted(template["lines"])}, sort_keys=True)
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def merge_templates(old: Mapping | None, new: Mapping) -> dict:

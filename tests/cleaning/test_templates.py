@@ -7,7 +7,13 @@ import json
 import pytest
 
 from cleaning.pipeline import PageInput, clean_page
-from cleaning.templates import apply_site_template, learn_site_template, line_fingerprint, merge_templates
+from cleaning.templates import (
+    apply_site_template,
+    learn_site_template,
+    line_fingerprint,
+    merge_templates,
+    template_digest,
+)
 
 PARA = "为进一步弘扬社会工作专业精神，提升社会工作的社会认同，营造社会工作事业发展的良好氛围，现将有关事项通知如下。"
 # Chrome no anchor rule knows: only its recurrence across the site's pages gives it away.
@@ -98,3 +104,15 @@ def test_merge_keeps_active_template_over_thin_refresh():
     assert merge_templates(good, thin) == good
     assert merge_templates(good, learn_site_template(PAGES[:6]))["pages"] == 6
     assert merge_templates(None, thin) == thin
+
+
+def test_template_digest_follows_dropped_lines_not_counts() -> None:
+    pages = [["当前位置：首页 > 通知公告", f"第{i}条通知正文。", "版权所有：青州市民政局"] for i in range(6)]
+    template = learn_site_template(pages)
+    assert template_digest(template) != ""
+    more = learn_site_template(pages + pages[:2])
+    assert more["pages"] != template["pages"]
+    assert template_digest(more) == template_digest(template)
+    other = learn_site_template([[*page, "友情链接"] for page in pages])
+    assert template_digest(other) != template_digest(template)
+    assert template_digest(None) == template_digest(learn_site_template(pages[:2])) == ""
