@@ -10,8 +10,9 @@ The tiers are: TOP (the ~600 most frequent simplified characters and their tradi
 characters; Big5 level 1, 5401 characters). Scoring maps characters to tiers with one
 ``str.translate`` (numpy for long texts) and counts them, so it runs at C speed.
 
-For guessing a lost byte, ``char_model()`` gives character unigram and bigram probabilities derived at
-run time from the word list with frequencies that jieba ships (nothing is copied into this repository).
+For guessing a lost byte and for finding byte-shift runs, ``char_model()`` gives character unigram and
+bigram probabilities derived at run time from the word list with frequencies that jieba ships (nothing
+is copied into this repository), loaded once per process and only when a text needs it.
 """
 
 from __future__ import annotations
@@ -136,20 +137,29 @@ JIEBA_PACKAGE, JIEBA_DICT = "jieba", "dict.txt"
 PUNCT_SHARE: dict[str, float] = {
     "，": 0.06, "。": 0.03, "、": 0.012, "“": 0.006, "”": 0.006, "：": 0.006, "（": 0.004, "）": 0.004,
     "；": 0.003, "《": 0.003, "》": 0.003, "！": 0.001, "？": 0.001, "…": 0.0005, "—": 0.0005,
-    "　": 0.0005, "·": 0.0003, "％": 0.0002,
+    "　": 0.0005, "·": 0.0003, "％": 0.0002, "￥": 0.0001,
 }  # fmt: skip
+# Characters the dictionary never holds, looked up as the word character they stand for: 〇 is the zero
+# of written-out dates and numbers (二〇二四年), which the dictionary spells 零.
+LOOKUP_AS: dict[str, str] = {"〇": "零"}
 GB2312_SYMBOL_SHARE = 1e-6  # another symbol a GB2312 page can hold (≥, ℃, ￥, №)
 OTHER_SHARE = 1e-9  # anything else non-ASCII
 UNSEEN_COUNT = 0.5  # a character or word start the dictionary never has, in dictionary counts
 MIN_WORD_END = 0.02  # a character the dictionary never puts last in a word may still end one
+# Weight of the word-based bigram estimate; the rest is the character's unigram probability. The
+# dictionary holds no pair across a word boundary, so every cross-word pair relies on the word-start
+# estimate; mixing in the unigram (standard interpolation smoothing) keeps a frequent character that
+# mostly starts longer words (可 in 可以, 可能) likely as a word of its own (可通过).
+BIGRAM_WEIGHT = 0.95
 
 
 @dataclass(frozen=True)
 class CharModel:
     """Character counts from a word list with frequencies: text seen as a sequence of words.
 
-    P(b | a) = bigram(ab) / unigram(a) + (1 - inside(a) / unigram(a)) * initial(b) / words: b either
-    follows a inside a word, or a ends its word and b starts the next one.
+    P(b | a) = BIGRAM_WEIGHT * (bigram(ab) / unigram(a) + (1 - inside(a) / unigram(a)) * initial(b) / words)
+    + (1 - BIGRAM_WEIGHT) * unigram(b) / chars: b either follows a inside a word, or a ends its word and
+    b starts the next one, interpolated with b's unigram probability.
     """
 
     unigrams: dict[str, int]  # occurrences of each character
@@ -163,6 +173,7 @@ class CharModel:
         """Return the log probability of char in running text (ASCII: 0, it is never guessed)."""
         if char < "\x80":
             return 0.0
+        char = LOOKUP_AS.get(char, char)
         share = PUNCT_SHARE.get(char)
         if share is not None:
             return math.log(share)
@@ -175,6 +186,7 @@ class CharModel:
         """Return log P(char | prev): inside a word with prev, or starting a word after it."""
         if char < "\x80":
             return 0.0
+        char, prev = LOOKUP_AS.get(char, char), LOOKUP_AS.get(prev, prev)
         if char in PUNCT_SHARE or not (char in self.unigrams or _is_han(char)):
             return self.logp(char)
         start = (self.initials.get(char) or UNSEEN_COUNT) / self.words
@@ -183,7 +195,17 @@ class CharModel:
             return math.log(start)
         follow = self.bigrams.get(prev + char, 0) / seen
         ends = max(1 - self.inside.get(prev, 0) / seen, MIN_WORD_END)
-        return math.log(follow + ends * start)
+        unigram = (self.unigrams.get(char) or UNSEEN_COUNT) / self.chars
+        return math.log(BIGRAM_WEIGHT * (follow + ends * start) + (1 - BIGRAM_WEIGHT) * unigram)
+
+    def surprisals(self, text: str) -> list[float]:
+        """Return each character's surprisal in nats, -log P(char | the one before); ASCII gets 0."""
+        out = []
+        prev = ""
+        for c in text:
+            out.append(-(self.logp_after(prev, c) if prev else self.logp(c)) if c >= "\x80" else 0.0)
+            prev = c
+        return out
 
     def score(self, text: str) -> float:
         """Return the log probability of the non-ASCII characters of text, each given the one before."""

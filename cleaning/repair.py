@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from cleaning.charfreq import COMMON_HANZI
+from cleaning.charfreq import COMMON_HANZI, COMMON_LEVEL1, PUNCT_ZH, char_model
 from cleaning.mojibake import fix_mojibake
+from cleaning.script import simplify_chars
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _HAN_RE = re.compile(f"[{HAN}]")
@@ -105,6 +106,23 @@ _SPACE_NEAR_FULLWIDTH = re.compile(
 
 # Byte-shift damage (慶;顒 for 慶祝活動): a Han char, a half-width ; or !, then a rare Han char.
 _BYTE_SHIFT = re.compile(rf"[{HAN}][;!]([{HAN}])")
+
+# Byte-shift runs: a GBK or Big5 stream that lost one byte reads every following pair one byte off
+# until it resyncs, a run of valid characters drawn almost at random from the code table
+# (为进一步龊贸窍绲捅...). Such a run has three marks real text lacks all at once, rare names,
+# classical phrases and Cantonese included: no two neighbours form part of a dictionary word, several
+# characters lie outside the common level of GB2312 and Big5, and the character model finds it very
+# unlikely. Stretches shorter than a window can't be told from a name and are not looked for.
+SHIFT_WINDOW = 8  # characters judged together
+SHIFT_MIN_NATS = 10.0  # mean surprisal per character in the window (bench damage: 13+ for 95%)
+SHIFT_MIN_UNCOMMON = 3  # characters outside COMMON_LEVEL1 and COMMON_HANZI in the window
+# Written Cantonese characters (outside both common levels, missing from the dictionary): ordinary text.
+CANTONESE_COMMON = "佢哋嘅咗啲冇喺嗰唔嘢睇嚟咁噉啱乜嘞喇囉咩"
+# What a run never spans: ASCII, Latin-1 (× ± °), spaces, punctuation, full-width ASCII.
+_SHIFT_BREAK = "\x00-\xff\\s\u2010-\u205e\u3000-\u3006\u3008-\u303f\uff01-\uff5e" + re.escape(PUNCT_ZH)
+_SHIFT_RUN = re.compile(f"[^{_SHIFT_BREAK}]{{{SHIFT_WINDOW},}}")
+_ORDINARY = COMMON_LEVEL1 | COMMON_HANZI | frozenset(CANTONESE_COMMON)
+_DROP_ORDINARY = str.maketrans(dict.fromkeys(_ORDINARY, ""))
 
 # UTF-8 bytes decoded as GBK after a U+FFFD round trip.
 _KUNJINKAO = "锟斤拷"
@@ -240,6 +258,37 @@ def score_byte_shift(text: str) -> int:
     return sum(1 for m in _BYTE_SHIFT.finditer(text) if m.group(1) not in COMMON_HANZI and _outside_gb2312(m.group(1)))
 
 
+def find_shift_runs(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each stretch of byte-shift damage: windows of SHIFT_WINDOW characters with
+    no dictionary pair, at least SHIFT_MIN_UNCOMMON uncommon characters and SHIFT_MIN_NATS mean surprisal.
+    """
+    spans: list[tuple[int, int]] = []
+    text = text.replace(_KUNJINKAO, " " * len(_KUNJINKAO))  # flagged as kunjinkao, same length
+    for m in _SHIFT_RUN.finditer(text):
+        run = m.group(0)
+        if len(run.translate(_DROP_ORDINARY)) < SHIFT_MIN_UNCOMMON:
+            continue  # ordinary text: no model needed (nor loaded)
+        model = char_model()
+        simple = simplify_chars(run)
+        if len(simple) != len(run):
+            simple = run
+        linked = [c + d in model.bigrams for c, d in zip(simple, simple[1:], strict=False)]
+        uncommon = [c not in _ORDINARY for c in run]
+        nats: list[float] | None = None
+        for i in range(len(run) - SHIFT_WINDOW + 1):
+            if any(linked[i : i + SHIFT_WINDOW - 1]) or sum(uncommon[i : i + SHIFT_WINDOW]) < SHIFT_MIN_UNCOMMON:
+                continue
+            nats = nats or model.surprisals(simple)
+            if sum(nats[i : i + SHIFT_WINDOW]) < SHIFT_MIN_NATS * SHIFT_WINDOW:
+                continue
+            start, end = m.start() + i, m.start() + i + SHIFT_WINDOW
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
 # Order matters: pinyin before punctuation (a residue's parentheses are not punctuation to fix),
 # doubled punctuation before width (``,;`` must collapse first).
 REPAIRS: tuple[tuple[str, Callable[[str], tuple[str, int]]], ...] = (
@@ -266,29 +315,35 @@ def repair_text(text: str) -> Repaired:
     """Return text with mojibake undone, all REPAIRS applied and counted, and unrepairable damage flagged.
 
     Flags: ``mojibake_guessed_bytes:N`` (lost bytes recovered by the likeliest character),
-    ``kunjinkao:N`` (锟斤拷: the bytes are gone), ``byte_shift_damage`` with ``byte_shift_score``,
-    ``replacement_chars:N`` and ``damage_score:X`` (unrecoverable or guessed spots per Han character).
+    ``byte_shift_damage`` with ``byte_shift_score`` (byte-shift spots per 1000 Han characters: 慶;顒
+    patterns plus runs read one byte off, each run one lost byte) and ``byte_shift_runs:N`` for the runs,
+    ``kunjinkao:N`` (锟斤拷: the bytes are gone), ``replacement_chars:N`` and ``damage_score:X``
+    (unrecoverable or guessed spots per 1000 Han characters). Damage is flagged, never rewritten.
     """
-    flags: list[str] = []
     repairs: dict[str, int] = {}
     moji = fix_mojibake(text)
     text = moji.text
     repairs.update(moji.repairs)
-    if moji.guessed_bytes:
-        flags.append(f"mojibake_guessed_bytes:{moji.guessed_bytes}")
     han = len(_NON_HAN_RUN.sub("", text)) or 1  # about twice as fast as len(findall) on long text
-    shifts = score_byte_shift(text)  # measured before width fixes hide the half-width ';'
-    damage = round(1000 * shifts / han, 2)
-    if shifts:
-        flags += ["byte_shift_damage", f"byte_shift_score:{damage}"]
+    semicolon_shifts = score_byte_shift(text)  # measured before width fixes hide the half-width ';'
     kunjinkao = text.count(_KUNJINKAO)
-    if kunjinkao:
-        flags.append(f"kunjinkao:{kunjinkao}")
     for name, fix in REPAIRS:
         text, n = fix(text)
         if n:
             repairs[name] = n
+    shift_runs = len(find_shift_runs(text))  # after REPAIRS: radicals and variants are standard by now
+    shifts = semicolon_shifts + shift_runs
+    damage = round(1000 * shifts / han, 2)
     lost = repairs.get("replacement_char", 0)
+    flags: list[str] = []
+    if moji.guessed_bytes:
+        flags.append(f"mojibake_guessed_bytes:{moji.guessed_bytes}")
+    if shifts:
+        flags += ["byte_shift_damage", f"byte_shift_score:{damage}"]
+    if shift_runs:
+        flags.append(f"byte_shift_runs:{shift_runs}")
+    if kunjinkao:
+        flags.append(f"kunjinkao:{kunjinkao}")
     if lost:
         flags.append(f"replacement_chars:{lost}")
     spots = shifts + 3 * kunjinkao + lost + moji.guessed_bytes

@@ -2,9 +2,12 @@
 
 Converters are built once per process, and each character's script class (traditional-only,
 simplified-only, neither) is memoised per process: detection is a set lookup per distinct character of
-a text, with a count only for texts that hold both kinds. Taiwan pages (hint ``hant-tw``) use ``tw2sp``
-for phrasing (視訊 -> 视频), but its phrase table rewrites some terms wrongly (檔案館 -> 文件馆); those
-terms are protected and converted character by character.
+a text, with a count only for texts that hold both kinds. Taiwan pages use ``tw2sp`` for phrasing
+(視訊 -> 视频): pages the site registry marks ``hant-tw``, and pages with no regional hint (none, or the
+registry's default ``hans``) whose text shows Taiwan origin (``taiwan_score``: ROC dates, 新臺幣, Taiwan
+agencies and places, Taiwan vocabulary, weighed against Hong Kong and mainland usage). tw2sp's phrase
+table rewrites some terms wrongly (檔案館 -> 文件馆); those terms are protected and converted character
+by character.
 """
 
 from __future__ import annotations
@@ -25,8 +28,15 @@ PROTECTED_TERMS: tuple[str, ...] = (
     "人事檔案",  # personnel file: tw2sp gives 人事文件
     "檔案館",  # archives: tw2sp gives 文件馆
     "檔案局",  # archives bureau: tw2sp gives 文件局
+    "檔案管理",  # records management: tw2sp gives 文件管理
+    "國家檔案",  # national archives: tw2sp gives 国家文件
+    "檔案室",  # records room: tw2sp gives 文件室
+    "病歷檔案",  # medical records: tw2sp gives 病历文件
     "支援災區",  # aid to disaster areas: mainland also says 支援, not 支持
+    "醫療支援",  # medical aid: tw2sp gives 医疗支持
+    "人力支援",  # manpower sent to help: tw2sp gives 人力支持
     "社群媒體",  # social media: tw2sp gives 社区媒体
+    "查詢",  # inquire (查詢電話): tw2sp gives 查找, "look for"
 )
 _PROTECTED_RE = re.compile("|".join(map(re.escape, sorted(PROTECTED_TERMS, key=len, reverse=True))))
 
@@ -105,9 +115,75 @@ def detect_script(text: str) -> str:
     return "mixed"
 
 
+# -- Taiwan origin from the text ----------------------------------------------------------------------
+# (pattern, weight) pairs; each pattern counts at most MAX_HITS_PER_PATTERN times, so one word repeated
+# down a page is not a page of evidence. Weights: 3 for what only Taiwan writes (ROC dates, 新臺幣), 2
+# for Taiwan institutions, 1 for places and vocabulary that mainland or Hong Kong text also quotes.
+_ROC_NUMERAL = "0-9０-９一二三四五六七八九十〇零百"
+TAIWAN_EVIDENCE: tuple[tuple[str, float], ...] = (
+    (rf"民國\s*[{_ROC_NUMERAL}]+\s*年", 3.0),  # 民國113年, 民國一一三年 (民國時期 does not match)
+    (r"中華民國", 2.0),  # the state's name, in Taiwan's own documents
+    (r"1(?<![0-9]1)[01][0-9](?:\s*年\s*[0-9]{1,2}\s*月|年度)", 3.0),  # ROC year: 113年3月, 113年度
+    (r"一(?<![一二三四五六七八九〇零十]一)[〇零一][〇零一二三四五六七八九]年", 3.0),  # 一一三年(度): ROC 100-119
+    (r"新[臺台]幣", 3.0),  # the New Taiwan dollar
+    (r"行政院|立法院|監察院|考試院|衛生福利部|衛福部|內政部|國健署|健保署", 2.0),  # central agencies
+    (r"公所(?<=[區鄉鎮市]公所)|戶政事務所|地政事務所|里辦公處|里長", 2.0),  # local offices
+    # Taiwan's cities and counties; the patterns start at 市 / 縣 and look back, which is much faster
+    (r"市(?<=(?:[臺台][北中南]|新北|桃園|高雄|基隆|新竹|嘉義)市)", 1.0),
+    (r"縣(?<=(?:新竹|苗栗|彰化|南投|雲林|嘉義|屏東|宜蘭|花蓮|[臺台]東|澎湖|金門|連江)縣)", 1.0),
+    (r"網路|軟體|視訊|社群|簡訊|部落格|伺服器|資料庫|數位|專案|宣導|身分證|捷運|計程車|健保|長照", 1.0),
+    (r"義大利|紐西蘭|雪梨|寮國|肯亞|奈及利亞|坦尚尼亞|沙烏地|通膨", 1.0),  # Taiwan transliterations, 通膨
+    (r"資訊|計畫|品質", 0.5),  # Taiwan usage that Hong Kong shares in part (資訊科技) or writes 計劃
+)
+# Hong Kong and mainland usage in traditional script: evidence against Taiwan origin.
+ELSEWHERE_EVIDENCE: tuple[tuple[str, float], ...] = (
+    (r"香港|九龍|新界|特區|特別行政區|港幣|港元|立法會|區議會|社署|房委會|綜援", 2.0),  # Hong Kong
+    (r"[佢哋嘅咗啲冇喺嗰唔]", 2.0),  # written Cantonese
+    (r"人民政府|國務院|中華人民共和國|人民幣|黨委|黨組|共產黨|書記", 2.0),  # mainland institutions
+    (r"對[臺台]|灣(?<=[臺台]灣)(?:同胞|地區|當局)", 2.0),  # mainland writing about Taiwan
+    (r"網絡|軟件|信息|視頻|質量|項目|打印|數據|服務器|計算機|身份證|短訊|質素|流動電話|通脹|意大利|新西蘭", 1.0),
+    (r"[衞綫峯]", 1.0),  # Hong Kong standard glyphs (Taiwan writes 衛 線 峰)
+)
+DETECT_REGION_HINTS = (None, "hans")  # registry hints that say nothing about a traditional text's region
+MAX_HITS_PER_PATTERN = 3
+TAIWAN_MIN_SCORE = 3.0  # Taiwan evidence minus evidence of elsewhere, at least this -> Taiwan phrasing
+_TAIWAN_RES = tuple((re.compile(p), w) for p, w in TAIWAN_EVIDENCE)
+_ELSEWHERE_RES = tuple((re.compile(p), w) for p, w in ELSEWHERE_EVIDENCE)
+
+
+def _evidence(text: str, table: tuple[tuple[re.Pattern, float], ...]) -> float:
+    total = 0.0
+    for pattern, weight in table:
+        hits = 0
+        for _ in pattern.finditer(text):
+            hits += 1
+            if hits == MAX_HITS_PER_PATTERN:
+                break
+        total += weight * hits
+    return total
+
+
+def taiwan_score(text: str) -> float:
+    """Return Taiwan evidence minus Hong Kong and mainland evidence in text (0 for simplified text)."""
+    if detect_script(text) == "hans":
+        return 0.0
+    return _evidence(text, _TAIWAN_RES) - _evidence(text, _ELSEWHERE_RES)
+
+
+def looks_taiwanese(text: str) -> bool:
+    """Return True if traditional-script text shows Taiwan origin (taiwan_score >= TAIWAN_MIN_SCORE)."""
+    return taiwan_score(text) >= TAIWAN_MIN_SCORE
+
+
 def to_hans(text: str, script_hint: str | None = None) -> str:
-    """Return text in simplified script: t2s, or tw2sp with PROTECTED_TERMS kept for Taiwan pages."""
-    if script_hint != "hant-tw":
+    """Return text in simplified script: t2s, or tw2sp with PROTECTED_TERMS kept for Taiwan pages.
+
+    Taiwan pages: the registry hint ``hant-tw``, or a text that looks_taiwanese when the hint says
+    nothing about the region: no hint, or ``hans`` (the registry's default, wrong for traditional text).
+    The hints ``hant`` and ``hant-hk`` are trusted: plain t2s.
+    """
+    taiwan = script_hint == "hant-tw" or (script_hint in DETECT_REGION_HINTS and looks_taiwanese(text))
+    if not taiwan:
         return get_converter("t2s").convert(text)
     tw2sp, t2s = get_converter("tw2sp"), get_converter("t2s")
     out: list[str] = []

@@ -17,6 +17,8 @@ from texts import (
     HANS_TITLE_PARTS,
     HANT_PARAGRAPHS,
     HANT_TITLE_PARTS,
+    HELDOUT_HANT_PARAGRAPHS,
+    HELDOUT_PARAGRAPHS,
     OTHER_HANT_PARAGRAPHS,
     OTHER_PARAGRAPHS,
 )
@@ -164,7 +166,16 @@ def clean_texts() -> list[str]:
     rng = random.Random(SEED + 2)
     titles = [make_title(rng, HANS_TITLE_PARTS) for _ in range(10)]
     titles += [make_title(rng, HANT_TITLE_PARTS) for _ in range(8)]
-    return [*HANS_PARAGRAPHS, *HANT_PARAGRAPHS, *EXTRA_CLEAN, *OTHER_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS, *titles]
+    return [
+        *HANS_PARAGRAPHS,
+        *HANT_PARAGRAPHS,
+        *EXTRA_CLEAN,
+        *OTHER_PARAGRAPHS,
+        *OTHER_HANT_PARAGRAPHS,
+        *HELDOUT_PARAGRAPHS,
+        *HELDOUT_HANT_PARAGRAPHS,
+        *titles,
+    ]
 
 
 SLOPPY_1252 = {b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
@@ -213,6 +224,7 @@ def build_corruptions() -> list[tuple[str, str, str]]:
 
     Mixed: a damaged title embedded in a clean sentence, to check repair run by run. Other: the
     OTHER_PARAGRAPHS (other kinds of notices, written after the guesser's hand word list was dropped).
+    Heldout: the HELDOUT_PARAGRAPHS (written before the context-model changes, never used to choose them).
     """
     out = []
     rng = random.Random(SEED + 3)
@@ -225,14 +237,54 @@ def build_corruptions() -> list[tuple[str, str, str]]:
                 except UnicodeEncodeError:
                     continue
             out.append((kind, corrupt(p, kind), p))
-        for p in (*OTHER_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS):
-            if kind == "big5-as-latin1" and not _encodable(p, "cp950"):
-                continue
-            out.append((f"{kind}/other", corrupt(p, kind), p))
+        for group, group_paras in (
+            ("other", (*OTHER_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS)),
+            ("heldout", (*HELDOUT_PARAGRAPHS, *HELDOUT_HANT_PARAGRAPHS)),
+        ):
+            for p in group_paras:
+                if kind == "big5-as-latin1" and not _encodable(p, "cp950"):
+                    continue
+                out.append((f"{kind}/{group}", corrupt(p, kind), p))
         for _ in range(8):
             title = make_title(rng, HANS_TITLE_PARTS)
             if kind == "big5-as-latin1":
                 title = make_title(rng, HANT_TITLE_PARTS)
             prefix, suffix = "附件：", "（2024年3月）已发布。"
             out.append((f"{kind}/mixed", prefix + corrupt(title, kind) + suffix, prefix + title + suffix))
+    return out
+
+
+# -- byte-shift damage --------------------------------------------------------------------------------
+SHIFT_SOURCES = (("gbk", "gb18030"), ("cp950", "cp950"))  # (encoding of the text, codec the page is read with)
+
+
+def damaged_span(damaged: str, original: str) -> int:
+    """Return how many characters of damaged differ from original, past their common prefix and suffix."""
+    head = 0
+    while head < min(len(damaged), len(original)) and damaged[head] == original[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(damaged), len(original)) - head and damaged[-1 - tail] == original[-1 - tail]:
+        tail += 1
+    return len(damaged) - head - tail
+
+
+def build_byte_shifts(per_paragraph: int = 3) -> list[tuple[str, str, int]]:
+    """Return (kind, damaged text, damaged characters): paragraphs encoded as GBK or Big5 with one
+    non-ASCII byte dropped at a seeded position, read back with errors="replace" as a page would be."""
+    rng = random.Random(SEED + 4)
+    hans = (*HANS_PARAGRAPHS, *OTHER_PARAGRAPHS, *HELDOUT_PARAGRAPHS)
+    hant = (*HANT_PARAGRAPHS, *OTHER_HANT_PARAGRAPHS, *HELDOUT_HANT_PARAGRAPHS)
+    out = []
+    for (codec, reader), paras in zip(SHIFT_SOURCES, (hans, hant), strict=True):
+        for p in paras:
+            if not _encodable(p, codec):
+                continue
+            data = p.encode(codec)
+            for _ in range(per_paragraph):
+                at = rng.randrange(len(data))
+                while data[at] < 0x80:
+                    at = (at + 1) % len(data)
+                damaged = (data[:at] + data[at + 1 :]).decode(reader, errors="replace")
+                out.append((f"{codec}-drop-byte", damaged, damaged_span(damaged, p)))
     return out

@@ -16,15 +16,31 @@ HANT = "關於開展社會工作宣傳週活動的通知，請各單位積極參
 @pytest.mark.parametrize(
     ("case", "body", "content_type", "hint", "encoding", "text"),
     [
-        ("gbk-only chars under gb2312 meta",
-         b'<meta charset="gb2312">' + GBK_ONLY.encode("gbk"), None, None, "gb18030", GBK_ONLY),
-        ("ISO-8859-1 header on GBK bytes",
-         NOTICE.encode("gbk"), "text/html; charset=ISO-8859-1", None, "gb18030", NOTICE),
-        ("Big5 bytes declared gb2312",
-         HANT.encode("big5"), "text/html; charset=gb2312", None, "cp950", HANT),
-        ("UTF-8 with stale gb2312 meta",
-         b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' + NOTICE.encode(), None, None,
-         "utf-8", NOTICE),
+        (
+            "gbk-only chars under gb2312 meta",
+            b'<meta charset="gb2312">' + GBK_ONLY.encode("gbk"),
+            None,
+            None,
+            "gb18030",
+            GBK_ONLY,
+        ),
+        (
+            "ISO-8859-1 header on GBK bytes",
+            NOTICE.encode("gbk"),
+            "text/html; charset=ISO-8859-1",
+            None,
+            "gb18030",
+            NOTICE,
+        ),
+        ("Big5 bytes declared gb2312", HANT.encode("big5"), "text/html; charset=gb2312", None, "cp950", HANT),
+        (
+            "UTF-8 with stale gb2312 meta",
+            b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">' + NOTICE.encode(),
+            None,
+            None,
+            "utf-8",
+            NOTICE,
+        ),
         ("UTF-8 BOM", codecs.BOM_UTF8 + NOTICE.encode(), "text/html; charset=gbk", None, "utf-8", NOTICE),
         ("UTF-16 BOM", codecs.BOM_UTF16_LE + NOTICE.encode("utf-16-le"), None, None, "utf-16-le", NOTICE),
         ("gb2312 bytes without any label", NOTICE.encode("gb2312"), None, None, "gb18030", NOTICE),
@@ -73,8 +89,16 @@ def test_empty_body():
 
 @pytest.mark.parametrize(
     ("label", "codec"),
-    [("gb2312", "gb18030"), ("GBK", "gb18030"), ("x-gbk", "gb18030"), ("Big5", "cp950"),
-     ("big5-hkscs", "big5hkscs"), ("UTF8", "utf-8"), ("ISO-8859-1", "cp1252"), ("nonsense-enc", None)],
+    [
+        ("gb2312", "gb18030"),
+        ("GBK", "gb18030"),
+        ("x-gbk", "gb18030"),
+        ("Big5", "cp950"),
+        ("big5-hkscs", "big5hkscs"),
+        ("UTF8", "utf-8"),
+        ("ISO-8859-1", "cp1252"),
+        ("nonsense-enc", None),
+    ],
 )
 def test_normalize_label(label, codec):
     assert normalize_label(label) == codec

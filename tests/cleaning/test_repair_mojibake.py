@@ -109,6 +109,30 @@ def test_utf8_as_gbk_lost_bytes_guessed_in_context(original, codec):
     assert repair_text(damaged).text == original
 
 
+@pytest.mark.parametrize(
+    ("original", "codec"),
+    [
+        # 〇 is looked up as 零: without that the lost byte became the Ext-A character 㡇
+        ("本通知自二〇二五年一月一日起施行。", "gbk"),
+        # 可 mostly starts longer words (可以, 可能); the unigram share keeps it likely on its own
+        ("居民可到社区服务中心办理。", "gbk"),
+    ],
+)
+def test_utf8_as_gbk_numerals_and_frequent_single_characters(original, codec):
+    damaged = original.encode().decode(codec, errors="replace")
+    assert "\ufffd" in damaged
+    assert repair_text(damaged).text == original
+
+
+def test_char_model_priors_for_characters_outside_the_dictionary():
+    model = char_model()
+    assert model.logp("〇") == model.logp("零")
+    assert model.logp_after("二", "〇") == model.logp_after("二", "零")
+    assert model.logp("￥") > model.logp("￠")
+    # interpolation: a character that mostly starts longer words stays likely as a word of its own
+    assert model.score("人可通过") > model.score("人只通过")
+
+
 def test_char_model_from_jieba_ranks_in_context():
     model = char_model()
     assert model.logp("在") > model.logp("圄")

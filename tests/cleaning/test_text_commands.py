@@ -55,6 +55,16 @@ def test_repair_text_jsonl_keeps_other_keys():
     assert isinstance(row["repairs"], list) and row["repairs"][0]["name"] == "mojibake:utf8_as_gbk"
 
 
+def test_repair_text_jsonl_flags_byte_shift_damage_and_keeps_the_text():
+    data = "为进一步加强城乡社区治理，全面提升基层公共服务水平。".encode("gbk")
+    damaged = (data[:6] + data[7:]).decode("gb18030", errors="replace").replace("\ufffd", "")
+    code, out, _ = run(["repair-text", "--jsonl"], json.dumps({"text": damaged}, ensure_ascii=False) + "\n")
+    assert code == 0
+    row = json.loads(out)
+    assert row["text"] == damaged
+    assert "byte_shift_damage" in row["flags"] and "byte_shift_runs:1" in row["flags"]
+
+
 @pytest.mark.parametrize("bad", ["not json", '{"no_text": 1}'])
 def test_repair_text_jsonl_bad_input(bad):
     code, _, err = run(["repair-text", "--jsonl"], bad + "\n")
