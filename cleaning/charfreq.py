@@ -70,6 +70,9 @@ BIG5_LEVEL1: frozenset[str] = _decode_range(
     "cp950", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)]
 ) - _decode_range("cp950", range(0xC6, 0xC7), range(0x7F, 0xFF))
 COMMON_LEVEL1: frozenset[str] = GB2312_LEVEL1 | BIG5_LEVEL1
+# The most frequent characters of written Cantonese (Hong Kong pages, Big5-HKSCS or UTF-8): outside both
+# common levels (most are HKSCS additions) yet ordinary text, scored like a level-1 character.
+CANTONESE_COMMON = "佢哋嘅咗啲冇喺嗰唔嘢睇嚟咁噉啱乜嘞喇囉咩"
 
 TOP_WEIGHT = 1.0
 LEVEL1_WEIGHT = 0.35
@@ -92,7 +95,7 @@ for _lo, _hi in BAD_RANGES:
     _TABLE.update(dict.fromkeys(range(_lo, _hi + 1), _BAD))
 for _c in " \u3000\u00a0\ufeff":
     _TABLE[ord(_c)] = None
-for _c in COMMON_LEVEL1:
+for _c in COMMON_LEVEL1 | frozenset(CANTONESE_COMMON):
     _TABLE[ord(_c)] = _L1
 for _c in COMMON_HANZI | frozenset(PUNCT_ZH):
     _TABLE[ord(_c)] = _TOP

@@ -6,9 +6,14 @@ gb2312 meta over UTF-8 bytes, or send Big5 bytes labelled gb2312. A label only d
 candidates whose character-frequency scores are close. Undecodable bytes are counted and shown as
 U+FFFD, never dropped silently.
 
+A page may mix encodings (a UTF-8 template including a GBK file, or the reverse): the majority encoding
+is chosen on the stretches it reads without error, and a text node in the other encoding is decoded
+with it when that reading is strict and clearly Chinese (``evidence["mixed_fragments"]``); otherwise its
+bytes are counted as undecodable.
+
 Speed: one strict UTF-8 pass over the page, then scoring on a sample of at most SAMPLE_BYTES taken from
-the non-ASCII-bearing stretches of the page, then one full decode with the chosen codec; all decoding
-is done by the C codecs.
+the non-ASCII-bearing stretches of the page, then one full decode with the chosen codec (all decoding
+is done by the C codecs) and, on GB18030/Big5 pages, one numpy pass looking for UTF-8 fragments.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 import chardet
+import numpy as np
 
 from cleaning.charfreq import COMMON_HANS, COMMON_HANT_ONLY, COMMON_HANZI, score_chinese
 
@@ -105,6 +111,13 @@ HINT_MARGIN = 0.15  # the operator's registry hint wins within a wider margin
 UTF8_MAX_BAD_SHARE = 0.02  # a page this close to valid UTF-8 is UTF-8 with a few broken bytes
 CHARDET_MIN_CONFIDENCE = 0.2  # below this chardet's answer for a non-Chinese page falls back to cp1252
 UTF8_MIN_CHARS = 8  # ...if it has at least this many valid multi-byte characters
+LOW_CJK_SCORE = 0.25  # a reading this low is believed only as a clear winner (see _clear_winner)
+CLEAR_MARGIN = 0.4  # ...ahead of every other reading by this much
+UTF8_HOPELESS = -1.0  # the score given without counting to a sample mostly undecodable as UTF-8
+CLEAN_SHARE = 0.5  # stretches read without error must make up this share of a sample to be scored alone
+FRAGMENT_MIN_CJK = 2  # a fragment re-read in another codec must hold this many CJK characters
+FRAGMENT_EDGE = 8  # characters (or UTF-8 boundaries) tried each side of a fragment's edges
+FRAGMENT_MAX_CHARS = 20_000  # longer text nodes (no markup, no newline) are not searched for fragments
 
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
@@ -206,10 +219,36 @@ def _mostly_utf8(sample: bytes) -> bool:
 
 
 def _score_sample(sample: bytes, codec: str) -> float:
-    """Return the Chinese score of sample read with codec; a cut final character is not held against it."""
+    """Return the Chinese score of sample read with codec; a cut final character is not held against it.
+
+    A page may hold a fragment in another encoding (a UTF-8 template including a GBK file): when the
+    stretches this codec reads without error make up most of the sample, only they are scored, so a
+    foreign fragment does not sink the right reading. A wrong reading gains little by this: its clean
+    stretches still read as rare characters. Big5 is read as Big5-HKSCS too when cp950 fails on it.
+    """
     text = sample.decode(codec, errors="replace")
     if text.endswith("\ufffd"):
         text = text[:-1]
+    if codec == "utf-8" and text.count("\ufffd") > (1 - CLEAN_SHARE) * len(sample):
+        # at least half the bytes undecodable, the rest at most a quarter as many characters: below 0
+        return UTF8_HOPELESS
+    if codec == "cp950" and "\ufffd" in text:
+        hk = sample.decode("big5hkscs", errors="replace").rstrip("\ufffd")
+        if hk.count("\ufffd") < text.count("\ufffd"):
+            text, codec = hk, "big5hkscs"
+    # Each U+FFFD stands for at least one byte: past this many, the clean stretches can't be the share.
+    if "\ufffd" in text and text.count("\ufffd") <= (1 - CLEAN_SHARE) * len(sample):
+        parts = sample.split(b" ")
+        reads = text.split(" ")  # one per part, unless a decoder swallowed a space after a lead byte
+        if len(reads) != len(parts):
+            reads = [part.decode(codec, errors="replace") for part in parts]
+        clean_bytes, clean = 0, []
+        for part, read in zip(parts, reads, strict=False):
+            if "\ufffd" not in read:
+                clean_bytes += len(part)
+                clean.append(read)
+        if clean_bytes >= CLEAN_SHARE * len(sample):
+            return score_chinese(" ".join(clean))
     return score_chinese(text)
 
 
@@ -221,6 +260,207 @@ def _decode_big5(body: bytes) -> tuple[str, int, str]:
         if hk_bad < bad:
             return hk_text, hk_bad, "big5hkscs"
     return text, bad, "cp950"
+
+
+# Fragments in another encoding are looked for between markup: a text node or a line.
+_NODE_END = (b"<", b">", b"\n")
+# Two UTF-8 CJK characters in a row (three bytes each, lead E3-E9) mark where a UTF-8 fragment may sit
+# in a GBK or Big5 page. Legacy text holds such bytes by chance too; the fragment is then checked whole.
+
+
+def _utf8_pair_starts(body: bytes) -> np.ndarray:
+    """Return the offsets where two UTF-8 CJK characters start (numpy: a regex scan costs more than
+    the whole decode on GBK text, whose bytes keep entering the pattern)."""
+    if len(body) < 6:
+        return np.zeros(0, dtype=np.int64)
+    arr = np.frombuffer(body, dtype=np.uint8)
+    lead = (arr >= 0xE3) & (arr <= 0xE9)
+    cont = (arr >= 0x80) & (arr <= 0xBF)
+    n = len(arr) - 5
+    hit = lead[:n] & cont[1 : n + 1] & cont[2 : n + 2] & lead[3 : n + 3] & cont[4 : n + 4] & cont[5 : n + 5]
+    return np.flatnonzero(hit)
+
+
+_SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
+
+
+def _node_around(data, start: int, end: int, ends) -> tuple[int, int]:
+    """Return the span of the text node (between markup characters or newlines) holding start..end."""
+    left = max(data.rfind(e, 0, start) for e in ends) + 1
+    rights = [k for k in (data.find(e, end) for e in ends) if k != -1]
+    return left, min(rights, default=len(data))
+
+
+def _reads_as_chinese(text: str, than: str) -> bool:
+    """Return True if text is believable Chinese and clearly better than the other reading."""
+    cjk = sum(1 for c in text if c in COMMON_HANZI or "\u4e00" <= c <= "\u9fff")
+    score = score_chinese(text)
+    return cjk >= FRAGMENT_MIN_CJK and score >= MIN_CJK_SCORE and score >= score_chinese(than) + DECLARED_MARGIN
+
+
+def _decode_utf8_mixed(body: bytes) -> tuple[str, int, int]:
+    """Decode a mostly-UTF-8 page; return (text, undecodable bytes, fragments re-read).
+
+    In each text node holding undecodable bytes, the stretch around them is re-read as GB18030 or Big5
+    when that reading decodes strictly and is clearly Chinese (see _reread_fragment). Other undecodable
+    bytes are counted and shown as U+FFFD.
+    """
+    raw = body.decode("utf-8", "surrogateescape")
+    out: list[str] = []
+    pos = fragments = 0
+    ends = ("<", ">", "\n")
+    scanned = 0  # each text node is tried once
+    for m in _SURROGATE_RUN.finditer(raw):
+        if m.start() < scanned:
+            continue
+        left, right = _node_around(raw, m.start(), m.end(), ends)
+        scanned = right
+        if right - left > FRAGMENT_MAX_CHARS:
+            continue
+        reading = _reread_fragment(raw[left:right])
+        if reading is None:
+            continue
+        out.append(raw[pos:left])
+        out.append(reading)
+        pos = right
+        fragments += 1
+    out.append(raw[pos:])
+    text = "".join(out)
+    bad = len(_SURROGATE.findall(text))
+    return (_SURROGATE.sub("\ufffd", text) if bad else text), bad, fragments
+
+
+def _reread_fragment(node: str) -> str | None:
+    """Return a UTF-8 text node (undecodable bytes escaped) with its foreign stretch re-read, or None.
+
+    The stretch runs from the first to the last undecodable byte, widened by up to FRAGMENT_EDGE
+    characters each side (legacy bytes that happen to form valid UTF-8); the widening whose whole node
+    scores best wins. The stretch's UTF-8 reading must hold no common Chinese character pair (UTF-8 text
+    with a broken byte is not re-read) and its legacy reading must be clearly Chinese.
+    """
+    bad = [k for k, c in enumerate(node) if "\udc80" <= c <= "\udcff"]
+    first, last = bad[0], bad[-1] + 1
+    best: tuple[float, str] | None = None
+    for p in range(max(0, first - FRAGMENT_EDGE), first + 1):
+        for q in range(last, min(len(node), last + FRAGMENT_EDGE) + 1):
+            middle = node[p:q]
+            if sum(1 for c in middle if c in COMMON_HANZI) >= FRAGMENT_MIN_CJK:
+                continue
+            data = middle.encode("utf-8", "surrogateescape")
+            for codec in ("gb18030", "cp950", "big5hkscs"):
+                try:
+                    text = data.decode(codec)
+                except UnicodeDecodeError:
+                    continue
+                whole = node[:p] + text + node[q:]
+                score = score_chinese(whole)
+                if (best is None or score > best[0]) and _reads_as_chinese(text, _SURROGATE.sub("\ufffd", middle)):
+                    best = (score, whole)
+    return best[1] if best else None
+
+
+def _utf8_edges(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Return the character boundaries of the strict UTF-8 stretch grown from data[start:end] within
+    [lo, hi): the FRAGMENT_EDGE outermost ones on the left, then on the right."""
+    lefts, rights = [start], [end]
+    while start > lo:
+        width = next((w for w in (1, 2, 3, 4) if start - w >= lo and _is_utf8(data[start - w : start])), 0)
+        if not width:
+            break
+        start -= width
+        lefts.append(start)
+    while end < hi:
+        width = next((w for w in (1, 2, 3, 4) if end + w <= hi and _is_utf8(data[end : end + w])), 0)
+        if not width:
+            break
+        end += width
+        rights.append(end)
+    return lefts[-FRAGMENT_EDGE:], rights[-FRAGMENT_EDGE:]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8_fragment(body: bytes, start: int, end: int, codec: str) -> tuple[int, int, str] | None:
+    """Return (start, end, text) of a UTF-8 fragment around body[start:end] in a legacy page, or None.
+
+    The fragment is a strict UTF-8 stretch of the text node around start..end whose edges are chosen so that the
+    rest of the node reads strictly in the page's codec and the whole node scores best; its UTF-8
+    reading must be clearly more Chinese than its reading in the page's codec.
+    """
+    left, right = _node_around(body, start, end, _NODE_END)
+    lefts, rights = _utf8_edges(body, start, end, left, right)
+    best: tuple[float, int, int, str] | None = None
+    for p in lefts:
+        try:
+            head = body[left:p].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        for q in rights:
+            try:
+                tail = body[q:right].decode(codec)
+            except UnicodeDecodeError:
+                continue
+            text = body[p:q].decode("utf-8")
+            score = score_chinese(head + text + tail)
+            if best is None or score > best[0]:
+                best = (score, p, q, text)
+    if best is None or not _reads_as_chinese(best[3], body[best[1] : best[2]].decode(codec, errors="replace")):
+        return None
+    return best[1], best[2], best[3]
+
+
+def _decode_legacy_mixed(body: bytes, codec: str) -> tuple[str, int, str, int]:
+    """Decode a GB18030 or Big5 page; return (text, undecodable bytes, codec, UTF-8 fragments read).
+
+    Strict UTF-8 stretches holding CJK characters that read far better as UTF-8 than in the page's
+    codec are decoded as UTF-8 (a UTF-8 fragment in a legacy page, see _utf8_fragment); the rest with
+    the codec.
+    """
+    spans: list[tuple[int, int, str]] = []
+    pos = 0
+    for at in _utf8_pair_starts(body).tolist():
+        if at < pos:
+            continue
+        found = _utf8_fragment(body, at, at + 6, "gb18030" if codec == "gb18030" else "big5hkscs")
+        if found is not None and found[0] >= pos:
+            spans.append(found)
+            pos = found[1]
+    if not spans:
+        if codec == "gb18030":
+            return (*decode_counting(body, "gb18030"), "gb18030", 0)
+        text, bad, codec = _decode_big5(body)
+        return text, bad, codec, 0
+    pieces = [
+        body[a:b] for a, b in zip((0, *(e for _, e, _ in spans)), (*(s for s, _, _ in spans), len(body)), strict=True)
+    ]
+    if codec != "gb18030":
+        codec = _decode_big5(b"\n".join(pieces))[2]
+    out: list[str] = []
+    bad = 0
+    for k, piece in enumerate(pieces):
+        text, n = decode_counting(piece, codec)
+        out.append(text)
+        bad += n
+        if k < len(spans):
+            out.append(spans[k][2])
+    return "".join(out), bad, codec, len(spans)
+
+
+def _clear_winner(sample: bytes, codec: str, score: float, scores: list[float]) -> bool:
+    """Return True if a CJK reading scoring below MIN_CJK_SCORE is still believed: a short snippet of
+    less frequent characters (茶餐廳, 奶茶) that its codec reads without error, far ahead of every other
+    reading. Korean or Japanese bytes read as Chinese score alike in GB18030 and Big5, so never get here.
+    """
+    if score < LOW_CJK_SCORE or sorted(scores)[-2] > score - CLEAR_MARGIN:
+        return False
+    text = sample.decode("big5hkscs" if codec == "cp950" else codec, errors="replace")
+    return "\ufffd" not in text.rstrip("\ufffd")
 
 
 def _utf16_candidate(body: bytes) -> str | None:
@@ -284,15 +524,29 @@ def decode_bytes(body: bytes, headers_content_type: str | None = None, hint: str
 
     sample = sample_high_bytes(body)
     if _mostly_utf8(sample):
-        text, bad = decode_counting(body, "utf-8")
+        text, bad, fragments = _decode_utf8_mixed(body)
         evidence["detected"] = "utf-8"
         evidence["undecodable_bytes"] = bad
+        if fragments:
+            evidence["mixed_fragments"] = fragments
         return Decoded(text, "utf-8", 0.9, evidence)
 
-    scores = {"gb18030": _score_sample(sample, "gb18030"), "cp950": _score_sample(sample, "cp950")}
+    scores = {
+        "gb18030": _score_sample(sample, "gb18030"),
+        "cp950": _score_sample(sample, "cp950"),
+        "utf-8": _score_sample(sample, "utf-8"),
+    }
     evidence["scores"] = {k: round(v, 3) for k, v in scores.items()}
     best = max(scores, key=scores.__getitem__)
-    chosen = best
+    if best == "utf-8" and scores[best] >= MIN_CJK_SCORE:
+        # Mostly UTF-8 with stretches in another encoding (or broken): re-read those stretches.
+        text, bad, fragments = _decode_utf8_mixed(body)
+        evidence.update(detected="utf-8", undecodable_bytes=bad)
+        if fragments:
+            evidence["mixed_fragments"] = fragments
+        return Decoded(text, "utf-8", 0.8, evidence)
+    utf8_score = scores.pop("utf-8")
+    chosen = best = max(scores, key=scores.__getitem__)
     declared = [normalize_label(header_label), normalize_label(meta_label)]
     for label_codec, margin in ((normalize_label(hint), HINT_MARGIN), *((d, DECLARED_MARGIN) for d in declared)):
         family = CJK_FAMILY.get(label_codec or "")
@@ -301,11 +555,10 @@ def decode_bytes(body: bytes, headers_content_type: str | None = None, hint: str
             if scores[other] >= MIN_CJK_SCORE and scores[best] - scores[other] <= margin:
                 chosen = other
                 break
-    if scores[chosen] >= MIN_CJK_SCORE:
-        if chosen == "gb18030":
-            text, bad = decode_counting(body, "gb18030")
-        else:
-            text, bad, chosen = _decode_big5(body)
+    if scores[chosen] >= MIN_CJK_SCORE or _clear_winner(sample, chosen, scores[chosen], [*scores.values(), utf8_score]):
+        text, bad, chosen, fragments = _decode_legacy_mixed(body, chosen)
+        if fragments:
+            evidence["mixed_fragments"] = fragments
         runner_up = min(scores.values())
         confidence = min(1.0, max(0.0, 0.5 + scores[CJK_FAMILY_CODEC[CJK_FAMILY[chosen]]] - runner_up))
         evidence["detected"] = chosen

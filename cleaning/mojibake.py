@@ -5,7 +5,8 @@ Classes repaired (each named in ``Repaired.repairs`` as ``mojibake:<class>``):
 - ``utf8_as_gbk``: UTF-8 bytes read as GBK or GB18030 (鍙戝竷閫氱煡 -> 发布通知). Each U+FFFD the
   wrong decoder left stands for one lost byte; we try every byte that keeps the UTF-8 valid and keep the
   one whose window is likeliest under a character model built from jieba's dictionary (unigrams and
-  in-word bigrams, word boundaries included), and count the guess (``mojibake_guessed_bytes:N`` flag).
+  in-word bigrams, word boundaries included) and the character pairs the same document holds undamaged
+  elsewhere, and count the guess (``mojibake_guessed_bytes:N`` flag).
 - ``gbk_as_latin1``, ``big5_as_latin1``: GBK/GB18030 or Big5 bytes read as Latin-1 or Windows-1252
   (Éç»á¹¤×÷ -> 社会工作).
 - ``utf8_as_latin1``: UTF-8 read as Latin-1/Windows-1252 (ç¤¾ä¼š -> 社会), applied up to three times
@@ -19,6 +20,7 @@ Latin-1 letters.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -45,6 +47,14 @@ CONSISTENT_BONUS = 6.0  # ...or is a byte the wrong decoder would have dropped t
 BRACKET_BONUS = 4.0  # ...or closes a bracket the line opened before, or opens one it closes after
 GUESS_ROUNDS = 2
 OTHER_SCRIPT_PENALTY = -4.0  # per simplified-only character guessed inside traditional text
+# Document-local prior (a cache model): a notice repeats its own words, so a pair of Han characters read
+# with certainty elsewhere in the same document is likelier at a gap: P(c | p) is raised to
+# P_model(c | p) + LOCAL_WEIGHT * pairs(pc) / chars(p). Only raised: a pair the document does not hold
+# keeps the model's probability, so a document with no repeated words is guessed as before.
+LOCAL_WEIGHT = 0.05
+LOCAL_MIN_CHARS = 2  # a piece of certain text must hold this many CJK characters to count
+GAP_WINDOW = 8  # bytes each side of a gap scored with the guess (a neighbour character or two)
+USE_LOCAL_PRIOR = True  # the benchmark turns it off to measure what it brings
 # Characters that follow a number: 2024年3月5日, 12万元, 3个, 20人次.
 UNITS_AFTER_DIGIT = "年月日号时分秒万亿元个人次家项件名岁周天条张户届期批"
 CLOSING = {"）": "（", "》": "《", "”": "“", "】": "【", "」": "「"}
@@ -202,6 +212,65 @@ def fix_latin_mojibake(text: str) -> tuple[str, dict[str, int]]:
 
 
 # -- UTF-8 read as GBK / GB18030 ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocalPrior:
+    """Han character and pair counts of the text of one document that needs no guess (a cache model)."""
+
+    chars: dict[str, int]
+    pairs: dict[str, int]
+    total: int
+
+    def score(self, model: CharModel, text: str) -> float:
+        """Return model.score(text) with the probability of each pair the document holds raised."""
+        if not self.total:
+            return model.score(text)
+        total = 0.0
+        prev = ""
+        for c in text:
+            if c >= "\x80":
+                logp = model.logp_after(prev, c) if prev else model.logp(c)
+                pair = self.pairs.get(prev + c)
+                if pair:  # a pair the document holds elsewhere: raise it by its local share
+                    logp = math.log(math.exp(logp) + LOCAL_WEIGHT * pair / self.chars[prev])
+                total += logp
+            prev = c
+        return total
+
+
+NO_LOCAL_PRIOR = LocalPrior({}, {}, 0)
+
+
+_CLAUSE_BREAK = re.compile("[\ufffd\n，。；：！？、]")
+
+
+def local_prior(text: str, simplified: bool) -> LocalPrior:
+    """Return the local prior of a document: its clean clauses, and the valid UTF-8 stretches of its
+    GB18030 bytes (the damaged runs read right), each counted if it looks like Chinese (at least
+    LOCAL_MIN_CHARS CJK characters, score MIN_SCORE). simplified: count the t2s forms (the model's)."""
+    pieces = [p for p in _CLAUSE_BREAK.split(text) if _certain(p)]
+    data, _ = _gbk_bytes(text)
+    pieces += [piece for _s, _e, piece in _utf8_stretches(bytes(data)) if _certain(piece)]
+    chars: dict[str, int] = {}
+    pairs: dict[str, int] = {}
+    for piece in pieces:
+        if simplified:
+            piece = simplify_chars(piece)
+        for k, c in enumerate(piece):
+            if _is_han(c):  # words, not punctuation: 本、 and 本。 both end clauses
+                chars[c] = chars.get(c, 0) + 1
+                if k and _is_han(piece[k - 1]):
+                    pairs[piece[k - 1 : k + 1]] = pairs.get(piece[k - 1 : k + 1], 0) + 1
+    return LocalPrior(chars, pairs, sum(chars.values()))
+
+
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u4dbf" or "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
+def _certain(piece: str) -> bool:
+    return len(_HAN.findall(piece)) >= LOCAL_MIN_CHARS and score_chinese(piece) >= MIN_SCORE
+
+
 def _gbk_bytes(text: str) -> tuple[bytearray, list[int]]:
     """Return the bytes a GBK/GB18030 decoder read text from, and each character's start offset.
 
@@ -240,17 +309,39 @@ def _gbk_rejects(lead: int, trail: int, codec: str) -> bool:
     return bytes((lead, trail, 0x20)).decode(codec, errors="replace")[0] == "\ufffd"
 
 
-def _fill_lost(data: bytearray, codec: str, traditional: bool) -> int:
+def _fill_lost(data: bytearray, codec: str, traditional: bool, prior: LocalPrior = NO_LOCAL_PRIOR) -> int:
     """Replace each _LOST byte by the byte that best completes the UTF-8 around it; return how many.
 
     A candidate must make the UTF-8 around it valid; among those the likeliest window wins: its log
-    probability under the character model (traditional text is looked up in its t2s form), plus
+    probability under the character model (traditional text is looked up in its t2s form), with the
+    pairs the document holds elsewhere raised by the document-local prior (LocalPrior), plus
     CONSISTENT_BONUS for a byte the wrong decoder would have dropped before the byte that follows, and
     the context bonuses of _context_bonus. Two lost bytes in a row are guessed together; longer gaps are
     left alone.
     """
     model = char_model()
-    gaps: list[tuple[int, int]] = []  # (position, width) of each gap we guess
+    gaps = _find_gaps(data)
+    filled: set[int] = set()
+    # Left to right, then once more: a guess made while its right-hand neighbour was still damaged is
+    # made again with that neighbour guessed (倡导 with both characters missing a byte).
+    for round_ in range(GUESS_ROUNDS):
+        for pos, width in gaps:
+            if round_ and pos not in filled:
+                continue
+            current = bytes(data[pos : pos + width])
+            data[pos : pos + width] = bytes((_LOST,)) * width
+            best = _best_fill(data, pos, width, codec, traditional, model, prior)
+            if best is not None:
+                data[pos : pos + width] = best
+                filled.add(pos)
+            elif round_:
+                data[pos : pos + width] = current
+    return sum(width for pos, width in gaps if pos in filled)
+
+
+def _find_gaps(data: bytes | bytearray) -> list[tuple[int, int]]:
+    """Return (position, width) of each run of one or two _LOST bytes (longer runs are not guessed)."""
+    gaps: list[tuple[int, int]] = []
     pos = data.find(_LOST)
     while pos != -1:
         width = 2 if data[pos + 1 : pos + 2] == bytes((_LOST,)) else 1
@@ -261,22 +352,7 @@ def _fill_lost(data: bytearray, codec: str, traditional: bool) -> int:
             continue
         gaps.append((pos, width))
         pos = data.find(_LOST, pos + width)
-    filled: set[int] = set()
-    # Left to right, then once more: a guess made while its right-hand neighbour was still damaged is
-    # made again with that neighbour guessed (倡导 with both characters missing a byte).
-    for round_ in range(GUESS_ROUNDS):
-        for pos, width in gaps:
-            if round_ and pos not in filled:
-                continue
-            current = bytes(data[pos : pos + width])
-            data[pos : pos + width] = bytes((_LOST,)) * width
-            best = _best_fill(data, pos, width, codec, traditional, model)
-            if best is not None:
-                data[pos : pos + width] = best
-                filled.add(pos)
-            elif round_:
-                data[pos : pos + width] = current
-    return sum(width for pos, width in gaps if pos in filled)
+    return gaps
 
 
 def _best_fill(
@@ -286,9 +362,10 @@ def _best_fill(
     codec: str,
     traditional: bool,
     model: CharModel,
+    prior: LocalPrior,
 ) -> bytes | None:
     """Return the likeliest bytes for the gap of width lost bytes at pos, or None if none repairs it."""
-    lo, hi = max(0, pos - 8), min(len(data), pos + width + 8)  # the guess and a neighbour each side
+    lo, hi = max(0, pos - GAP_WINDOW), min(len(data), pos + width + GAP_WINDOW)  # a neighbour each side
     nxt = data[pos + width] if pos + width < len(data) else None
     before, after = bytes(data[lo:pos]), bytes(data[pos + width : hi])
     base = len(_SURROGATE.findall((before + bytes(data[pos : pos + width]) + after).decode("utf-8", "surrogateescape")))
@@ -307,7 +384,7 @@ def _best_fill(
             classes = script_classes(decoded)
             weight += OTHER_SCRIPT_PENALTY * sum(1 for c in decoded if classes.get(c) == SIMP_ONLY)
             decoded = simplify_chars(decoded)
-        weight += model.score(decoded)
+        weight += prior.score(model, decoded)
         if best is None or (bad, -weight) < (best[0], -best[1]):
             best = (bad, weight, fill)
     return best[2] if best else None
@@ -400,15 +477,16 @@ def fix_utf8_as_gbk(text: str) -> tuple[str, int, int]:
         return text, 0, 0
     out: list[str] = []
     runs = guessed = 0
+    priors: dict[bool, LocalPrior] = {}  # by simplified or not, built when a line first needs a guess
     for line in text.split("\n"):
-        new, r, g = _fix_line_utf8_as_gbk(line)
+        new, r, g = _fix_line_utf8_as_gbk(line, text, priors)
         out.append(new)
         runs += r
         guessed += g
     return "\n".join(out), runs, guessed
 
 
-def _fix_line_utf8_as_gbk(line: str) -> tuple[str, int, int]:
+def _fix_line_utf8_as_gbk(line: str, document: str, priors: dict[bool, LocalPrior]) -> tuple[str, int, int]:
     if not _CJK.search(line) and "\ufffd" not in line:
         return line, 0, 0
     if "\ufffd" not in line:
@@ -422,7 +500,10 @@ def _fix_line_utf8_as_gbk(line: str) -> tuple[str, int, int]:
     if lost_before:
         codec = "gb18030" if _PRIVATE_USE.search(line) else "gbk"
         context = bytes(data).decode("utf-8", "ignore")
-        guessed = _fill_lost(data, codec, _looks_traditional(context))
+        traditional = _looks_traditional(context)
+        if traditional not in priors:
+            priors[traditional] = local_prior(document, traditional) if USE_LOCAL_PRIOR else NO_LOCAL_PRIOR
+        guessed = _fill_lost(data, codec, traditional, priors[traditional])
     else:
         guessed = 0
     boundary = {off: i for i, off in enumerate(starts)}

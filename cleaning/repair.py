@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-from cleaning.charfreq import COMMON_HANZI, COMMON_LEVEL1, PUNCT_ZH, char_model
+from cleaning.charfreq import CANTONESE_COMMON, COMMON_HANZI, COMMON_LEVEL1, PUNCT_ZH, char_model
 from cleaning.mojibake import fix_mojibake
 from cleaning.script import simplify_chars
 
@@ -116,8 +116,8 @@ _BYTE_SHIFT = re.compile(rf"[{HAN}][;!]([{HAN}])")
 SHIFT_WINDOW = 8  # characters judged together
 SHIFT_MIN_NATS = 10.0  # mean surprisal per character in the window (bench damage: 13+ for 95%)
 SHIFT_MIN_UNCOMMON = 3  # characters outside COMMON_LEVEL1 and COMMON_HANZI in the window
-# Written Cantonese characters (outside both common levels, missing from the dictionary): ordinary text.
-CANTONESE_COMMON = "佢哋嘅咗啲冇喺嗰唔嘢睇嚟咁噉啱乜嘞喇囉咩"
+# Written Cantonese characters (CANTONESE_COMMON: outside both common levels, missing from the
+# dictionary) are ordinary text.
 # What a run never spans: ASCII, Latin-1 (× ± °), spaces, punctuation, full-width ASCII.
 _SHIFT_BREAK = "\x00-\xff\\s\u2010-\u205e\u3000-\u3006\u3008-\u303f\uff01-\uff5e" + re.escape(PUNCT_ZH)
 _SHIFT_RUN = re.compile(f"[^{_SHIFT_BREAK}]{{{SHIFT_WINDOW},}}")

@@ -19,8 +19,10 @@ from texts import (
     HANT_TITLE_PARTS,
     HELDOUT_HANT_PARAGRAPHS,
     HELDOUT_PARAGRAPHS,
+    HKSCS_PARAGRAPHS,
     OTHER_HANT_PARAGRAPHS,
     OTHER_PARAGRAPHS,
+    RARE_NAMES,
 )
 
 SEED = 20240315
@@ -43,6 +45,7 @@ class Sample:
     content_type: str | None
     text: str  # the exact text the bytes encode
     family: str  # gb18030 | big5 | utf-8
+    fragment: tuple[int, int] | None = None  # mixed pages: the span of text encoded with the other codec
 
 
 FAMILY = {
@@ -137,27 +140,215 @@ def build_pages(n: int = 420) -> list[Sample]:
     return samples
 
 
-def build_titles(n: int = 1200) -> list[Sample]:
-    """Return n bare title snippets of at most 64 bytes, cut at a character boundary (seeded)."""
-    rng = random.Random(SEED + 1)
+def build_titles(n: int = 1200, max_bytes: int = 64, seed: int = SEED + 1, rare: bool = False) -> list[Sample]:
+    """Return n bare title snippets of at most max_bytes, cut at a character boundary (seeded).
+
+    rare: simplified titles may also be GB18030 starting with an invented name holding a four-byte
+    (CJK Extension A/B) character, and traditional ones Big5-HKSCS with a written Cantonese sentence.
+    """
+    rng = random.Random(seed)
     samples = []
+    hans_codecs = ("gb2312", "gbk", "utf-8", "gb18030") if rare else ("gb2312", "gbk", "utf-8")
+    hant_codecs = ("cp950", "utf-8", "cp950", "big5hkscs") if rare else ("cp950", "utf-8", "cp950")
     for i in range(n):
         hant = i % 3 == 2
-        codec = rng.choice(("cp950", "utf-8", "cp950") if hant else ("gb2312", "gbk", "utf-8"))
+        codec = rng.choice(hant_codecs if hant else hans_codecs)
         title = make_title(rng, HANT_TITLE_PARTS if hant else HANS_TITLE_PARTS)
         if codec == "gbk":
             title = rng.choice(GBK_ONLY) + title
+        elif codec == "gb18030":
+            title = rng.choice(RARE_NAMES) + "同志" + title
+        elif codec == "big5hkscs":
+            sentence = rng.choice(HKSCS_PARAGRAPHS)
+            title = sentence[rng.randrange(len(sentence) // 2) :]
         if rng.random() < 0.5:  # a title followed by body text, as in <title> + first line
             paras = HANT_PARAGRAPHS if hant else HANS_PARAGRAPHS
             title += rng.choice([p for p in paras if _encodable(p, codec)])
         text, size = "", 0
         for c in title:
             width = len(c.encode(codec))
-            if size + width > 64:
+            if size + width > max_bytes:
                 break
             text, size = text + c, size + width
-        samples.append(Sample(f"{codec}/title", text.encode(codec), None, text, FAMILY[codec]))
+        kind = f"{codec}/title" if max_bytes == 64 else f"{codec}/title{max_bytes}"
+        samples.append(Sample(kind, text.encode(codec), None, text, FAMILY[codec]))
     return samples
+
+
+# -- stress classes ----------------------------------------------------------------------------------
+LABEL = {
+    "gb2312": "gb2312",
+    "gbk": "gbk",
+    "gb18030": "gb18030",
+    "cp950": "big5",
+    "big5hkscs": "big5-hkscs",
+    "utf-8": "utf-8",
+}
+ASCII_NAV = "".join(
+    f'<li class="nav-item"><a href="/en/section{k}/index.html" title="Section {k}">Section {k}</a></li>'
+    for k in range(40)
+)
+
+
+def _script_block(rng: random.Random, size: int) -> str:
+    """Return about size bytes of ASCII JavaScript (a bundled module map, as CMS pages inline)."""
+    lines = []
+    total = 0
+    k = 0
+    while total < size:
+        line = (
+            f'define("mod/{k:x}",["jquery","mod/{rng.randrange(k + 1):x}"],function($,m){{var w={rng.randrange(999)},'
+            f'h=w*{rng.randrange(1, 9)};return{{init:function(el){{$(el).css({{width:w+"px",height:h+"px"}});'
+            f"m&&m.init&&m.init(el);}}}};}});\n"
+        )
+        lines.append(line)
+        total += len(line)
+        k += 1
+    return "<script>" + "".join(lines) + "</script>"
+
+
+def _declare(html: str, codec: str, declaration: str) -> tuple[str, str]:
+    """Return (html with its meta, Content-Type) for a declaration: missing, meta-wrong or header-latin1."""
+    meta = {"meta-wrong": WRONG_LABEL[codec], "correct": LABEL[codec]}.get(declaration)
+    tag = f'<meta http-equiv="Content-Type" content="text/html; charset={meta}">' if meta else ""
+    ct = "text/html; charset=ISO-8859-1" if declaration == "header-latin1" else "text/html"
+    return html.replace("<head>", "<head>" + tag, 1), ct
+
+
+def _cut_cjk(text: str, limit: int) -> str:
+    """Return the prefix of text holding at most limit non-ASCII characters."""
+    count = 0
+    for i, c in enumerate(text):
+        count += c >= "\x80"
+        if count > limit:
+            return text[:i]
+    return text
+
+
+def build_markup_heavy(n: int = 60) -> list[Sample]:
+    """Return n pages of 30-100 KB of ASCII markup, CSS and JavaScript holding only 30-200 Chinese
+    characters (a title, an alert string, an image alt text and a short paragraph)."""
+    rng = random.Random(SEED + 7)
+    codecs = ("gb2312", "gbk", "gb18030", "utf-8", "cp950", "big5hkscs", "utf-8")
+    out = []
+    for i in range(n):
+        codec = codecs[i % len(codecs)]
+        hant = codec in ("cp950", "big5hkscs") or (codec == "utf-8" and i % 2 == 1)
+        parts = HANT_TITLE_PARTS if hant else HANS_TITLE_PARTS
+        paras = [p for p in (HANT_PARAGRAPHS if hant else HANS_PARAGRAPHS) if _encodable(p, codec)]
+        title = make_title(rng, parts)
+        budget = rng.randint(30, 200) - 2 * len(title)
+        para = _cut_cjk("".join(rng.sample(paras, 3)), max(budget, 4))
+        size = rng.randint(30_000, 100_000)
+        html = (
+            f"<!DOCTYPE html>\n<html><head><title>{title}</title>{CSS}{_script_block(rng, size // 2)}</head>\n"
+            f'<body><ul class="nav">{ASCII_NAV}</ul><div id="main"><h1>{title}</h1>'
+            f'<img src="/img/banner.png" alt="{title}"><p>{para}</p></div>'
+            f'{_script_block(rng, size // 2)}<script>function warn(){{alert("{title}");}}</script></body></html>\n'
+        )
+        html, ct = _declare(html, codec, ("missing", "meta-wrong", "header-latin1")[i % 3])
+        out.append(Sample(f"markup-heavy/{codec}", html.encode(codec), ct, html, FAMILY[codec]))
+    return out
+
+
+MIXES = (("utf-8", "gbk"), ("gbk", "utf-8"), ("utf-8", "cp950"), ("cp950", "utf-8"))
+
+
+def build_mixed(n: int = 60) -> list[Sample]:
+    """Return n pages in one codec holding one fragment (a paragraph or a title) in another, as when a
+    UTF-8 template includes a legacy GBK/Big5 file or the reverse; half the fragments stand alone in
+    their text node, half between text in the page's codec (附件：…（2024年）)."""
+    rng = random.Random(SEED + 8)
+    out = []
+    for i in range(n):
+        major, minor = MIXES[i % len(MIXES)]
+        hant = "cp950" in (major, minor)
+        paras = HANT_PARAGRAPHS if hant else HANS_PARAGRAPHS
+        parts = HANT_TITLE_PARTS if hant else HANS_TITLE_PARTS
+        body = [f"<p>{p}</p>\n" for p in rng.choices(paras, k=rng.randint(3, 15))]
+        fragment = rng.choice(paras) if i % 2 else make_title(rng, parts)
+        at = rng.randrange(len(body) + 1)
+        title = make_title(rng, parts)
+        head = f"<!DOCTYPE html>\n<html><head><title>{title}</title>{SCRIPT_JS}</head>\n<body><h1>{title}</h1>\n"
+        # Every other group of four: the fragment shares its text node with text in the page's codec.
+        lead, trail = ("附件：", "（2024年）") if i // 4 % 2 else ("", "")
+        before = head + "".join(body[:at]) + "<p>" + lead
+        after = trail + "</p>\n" + "".join(body[at:]) + "</body></html>\n"
+        before, ct = _declare(before, major, ("missing", "correct", "header-latin1")[i % 3])
+        data = before.encode(major) + fragment.encode(minor) + after.encode(major)
+        span = (len(before), len(before) + len(fragment))
+        out.append(Sample(f"mixed/{major}+{minor}", data, ct, before + fragment + after, FAMILY[major], span))
+    return out
+
+
+def build_rare(n: int = 40) -> list[Sample]:
+    """Return n pages whose rare characters need GB18030's four-byte codes (names in CJK Extension A/B)
+    or Big5-HKSCS (written Cantonese)."""
+    rng = random.Random(SEED + 9)
+    out = []
+    for i in range(n):
+        hk = i % 2 == 1
+        codec = "big5hkscs" if hk else "gb18030"
+        if hk:
+            paras = [
+                *rng.choices(HKSCS_PARAGRAPHS, k=rng.randint(1, 4)),
+                *rng.choices(HANT_PARAGRAPHS, k=rng.randint(0, 4)),
+            ]
+            title = rng.choice(HKSCS_PARAGRAPHS)[:12]
+        else:
+            names = "、".join(rng.sample(RARE_NAMES, rng.randint(2, 8)))
+            paras = [f"表彰名单：{names}。", *rng.choices(HANS_PARAGRAPHS, k=rng.randint(0, 6))]
+            title = make_title(rng, HANS_TITLE_PARTS)
+        rng.shuffle(paras)
+        html = (
+            f"<!DOCTYPE html>\n<html><head><title>{title}</title>{SCRIPT_JS}</head>\n<body><h1>{title}</h1>\n"
+            + "".join(f"<p>{p}</p>\n" for p in paras)
+            + "</body></html>\n"
+        )
+        html, ct = _declare(html, codec, ("missing", "correct", "meta-wrong", "header-latin1")[i // 2 % 4])
+        out.append(Sample(f"rare/{codec}", html.encode(codec), ct, html, FAMILY[codec]))
+    return out
+
+
+def _entities(rng: random.Random, text: str, share: float) -> str:
+    """Return text with about share of its non-ASCII characters written as numeric character references."""
+    out = []
+    for c in text:
+        if c >= "\x80" and rng.random() < share:
+            out.append(f"&#x{ord(c):X};" if rng.random() < 0.5 else f"&#{ord(c)};")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def build_entities(n: int = 60) -> list[Sample]:
+    """Return n pages whose Chinese is partly numeric character references (&#x4E2D;, &#20013;) and
+    partly raw bytes; the share of references goes up to 98%."""
+    rng = random.Random(SEED + 10)
+    codecs = ("gb2312", "gbk", "cp950", "utf-8", "big5hkscs", "gb18030")
+    out = []
+    for i in range(n):
+        codec = codecs[i % len(codecs)]
+        hant = codec in ("cp950", "big5hkscs") or (codec == "utf-8" and i % 2 == 1)
+        share = (0.5, 0.9, 0.98)[i % 3]
+        title, body_html = _page_text(rng, hant, "", codec)
+        html = (
+            f"<!DOCTYPE html>\n<html><head><title>{_entities(rng, title, share)}</title></head>\n"
+            f"<body><h1>{title}</h1>\n{_entities(rng, body_html, share)}</body></html>\n"
+        )
+        html, ct = _declare(html, codec, ("missing", "meta-wrong", "header-latin1", "correct")[i // 6 % 4])
+        out.append(Sample(f"entities/{codec}", html.encode(codec), ct, html, FAMILY[codec]))
+    return out
+
+
+def build_stress() -> list[Sample]:
+    """Return every stress page: markup-heavy, mixed, rare characters, character references."""
+    return [*build_markup_heavy(), *build_mixed(), *build_rare(), *build_entities()]
+
+
+def build_short_titles() -> list[Sample]:
+    """Return 16- and 32-byte titles (with GB18030 four-byte names and Big5-HKSCS Cantonese), seeded apart."""
+    return [*build_titles(600, 16, SEED + 5, rare=True), *build_titles(600, 32, SEED + 6, rare=True)]
 
 
 # -- corruptions --------------------------------------------------------------------------------------
@@ -251,6 +442,29 @@ def build_corruptions() -> list[tuple[str, str, str]]:
                 title = make_title(rng, HANT_TITLE_PARTS)
             prefix, suffix = "附件：", "（2024年3月）已发布。"
             out.append((f"{kind}/mixed", prefix + corrupt(title, kind) + suffix, prefix + title + suffix))
+    return out
+
+
+DOCUMENT_GROUPS = (
+    ("civil", HANS_PARAGRAPHS, HANS_TITLE_PARTS),
+    ("civil-hant", HANT_PARAGRAPHS, HANT_TITLE_PARTS),
+    ("other", OTHER_PARAGRAPHS, HANS_TITLE_PARTS),
+    ("heldout", HELDOUT_PARAGRAPHS, HANS_TITLE_PARTS),
+)
+
+
+def build_documents(per_group: int = 12) -> list[tuple[str, str, str]]:
+    """Return (kind, damaged, original) for whole documents (a title and 3-6 paragraphs of one group,
+    one per line) damaged by the two lost-byte classes, for the document-local prior: a notice repeats
+    its own words, which a single paragraph rarely does."""
+    rng = random.Random(SEED + 11)
+    out = []
+    for group, paras, parts in DOCUMENT_GROUPS:
+        for _ in range(per_group):
+            lines = [make_title(rng, parts), *rng.sample(paras, min(len(paras), rng.randint(3, 6)))]
+            doc = "\n".join(lines)
+            for kind in ("utf8-as-gbk", "utf8-as-gb18030"):
+                out.append((f"{kind}/document-{group}", corrupt(doc, kind), doc))
     return out
 
 

@@ -23,6 +23,7 @@ import corpus  # noqa: E402
 import ftfy  # noqa: E402
 
 from bench.machine import machine_info  # noqa: E402
+from cleaning import mojibake  # noqa: E402
 from cleaning.boilerplate import extract_content, parse_html  # noqa: E402
 from cleaning.encoding import decode_bytes  # noqa: E402
 from cleaning.repair import SHIFT_WINDOW, find_shift_runs, repair_text  # noqa: E402
@@ -60,20 +61,71 @@ def exact(body: bytes, name: str | None, text: str) -> bool:
         return False
 
 
+def majority_exact(decoded: str, s: corpus.Sample) -> bool:
+    """Return True if the text around a mixed page's foreign fragment came out exactly."""
+    assert s.fragment is not None
+    before, after = s.text[: s.fragment[0]], s.text[s.fragment[1] :]
+    return decoded.startswith(before) and decoded.endswith(after) and len(decoded) >= len(before) + len(after)
+
+
+def decode_replacing(body: bytes, name: str | None) -> str | None:
+    """Return body decoded with the codec name, undecodable bytes as U+FFFD, or None for no answer."""
+    try:
+        return body.decode(name, errors="replace") if name else None
+    except LookupError:
+        return None
+
+
 def ours(s: corpus.Sample) -> tuple[str | None, bool]:
+    """Mixed pages: right when the majority text is exact and the fragment is either recovered exactly
+    or its bytes are counted as undecodable (never dropped or garbled silently)."""
     d = decode_bytes(s.body, s.content_type)
-    return d.encoding, d.text == s.text
+    if s.fragment is None:
+        return d.encoding, d.text == s.text
+    counted = d.evidence.get("undecodable_bytes", 0) > 0
+    return d.encoding, majority_exact(d.text, s) and (d.text == s.text or counted)
+
+
+def others_ok(s: corpus.Sample, name: str | None) -> bool:
+    """Strict exact decoding; mixed pages (which no single codec decodes strictly): the majority text
+    exact when decoded with the answer and errors="replace"."""
+    if s.fragment is None:
+        return exact(s.body, name, s.text)
+    text = decode_replacing(s.body, name)
+    return text is not None and majority_exact(text, s)
 
 
 def run_chardet(s: corpus.Sample) -> tuple[str | None, bool]:
     name = chardet.detect(s.body).get("encoding")
-    return name, exact(s.body, name, s.text)
+    return name, others_ok(s, name)
 
 
 def run_cn(s: corpus.Sample) -> tuple[str | None, bool]:
     best = charset_normalizer.from_bytes(s.body).best()
     name = best.encoding if best else None
-    return name, exact(s.body, name, s.text)
+    return name, others_ok(s, name)
+
+
+def fragment_table(samples: list[corpus.Sample]) -> list[str]:
+    """Return the zhcorpus table of mixed pages: fragment recovered exactly, or counted as undecodable."""
+    rows: dict = defaultdict(lambda: [0, 0, 0, 0])
+    for s in samples:
+        if s.fragment is None:
+            continue
+        d = decode_bytes(s.body, s.content_type)
+        r = rows[s.kind]
+        r[0] += d.text == s.text
+        r[1] += d.text != s.text and d.evidence.get("undecodable_bytes", 0) > 0
+        r[2] += not majority_exact(d.text, s)
+        r[3] += 1
+    out = [
+        "| mixed page | n | fragment recovered exactly | fragment counted as undecodable | majority text wrong |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for kind in sorted(rows):
+        a, b, c, n = rows[kind]
+        out.append(f"| {kind} | {n} | {a} | {b} | {c} |")
+    return out
 
 
 DETECTORS: dict[str, Callable[[corpus.Sample], tuple[str | None, bool]]] = {
@@ -228,12 +280,44 @@ def machine() -> list[str]:
     ]
 
 
+def document_bench() -> list[str]:
+    """Return the table of whole damaged documents repaired with and without the document-local prior."""
+    rows: dict = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+    docs = corpus.build_documents()
+    for use, offset in ((False, 0), (True, 2)):
+        mojibake.USE_LOCAL_PRIOR = use
+        for kind, damaged, original in docs:
+            out = repair_text(damaged).text
+            r = rows[kind]
+            r[offset] += out == original
+            r[offset + 1] += sum(a == b for a, b in zip(original.split("\n"), out.split("\n"), strict=True))
+            if not use:  # count documents and lines once
+                r[4] += 1
+                r[5] += original.count("\n") + 1
+    mojibake.USE_LOCAL_PRIOR = True
+    out = [
+        "| damaged document | n | without prior: docs / lines exact | with prior: docs / lines exact |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind in sorted(rows):
+        d0, l0, d1, l1, n, lines = rows[kind]
+        out.append(f"| {kind} | {n} | {d0} / {l0} of {lines} | {d1} / {l1} of {lines} |")
+    return out
+
+
 def main() -> None:
     pages = corpus.build_pages()
     titles = corpus.build_titles()
+    stress = corpus.build_stress()
+    short_titles = corpus.build_short_titles()
     page_table, _ = accuracy(pages, lambda s: s.kind)
     title_table, _ = accuracy(titles, lambda s: s.kind)
+    stress_table, _ = accuracy(stress, lambda s: s.kind)
+    short_table, _ = accuracy(short_titles, lambda s: s.kind)
     mbps = speed(pages)
+    stress_mbps = speed(stress)
+    fragments = fragment_table(stress)
+    documents = document_bench()
     rec, cl = repair_bench()
     shifts = shift_bench()
     dev_check = extract_dev_check()
@@ -261,17 +345,51 @@ def main() -> None:
         "",
         *fmt_acc(title_table, title_groups),
         "",
-        "## Speed (whole pages; CPU time, better of 2 interleaved runs; zhcorpus includes decoding the page)",
+        f"## Stress pages ({len(stress)} pages, {sum(len(s.body) for s in stress) / 1e6:.2f} MB)",
         "",
-        "| detector | MB/s |",
-        "|---|---:|",
-        *[f"| {name} | {v:.1f} |" for name, v in mbps.items()],
+        "`markup-heavy/*`: 30-100 KB of ASCII markup, CSS and JavaScript with 30-200 Chinese characters "
+        "(declaration missing, wrong meta or ISO-8859-1 header). `mixed/A+B`: a page in A holding one "
+        "paragraph or title in B, half alone in their text node, half between text in A "
+        "(`附件：…（2024年）`). `rare/*`: GB18030 pages with names in CJK Extension A/B (four-byte "
+        "codes) and Big5-HKSCS pages in written Cantonese. `entities/*`: 50%, 90% or 98% of the Chinese "
+        "characters written as `&#x4E2D;` / `&#20013;`, the rest raw bytes.",
+        "",
+        "*Right* for a mixed page: the text in the majority encoding is exact, and the foreign fragment is "
+        "either decoded exactly or its bytes are counted as undecodable (`evidence['undecodable_bytes']`, "
+        "U+FFFD in the text), never dropped or turned silently into other characters. chardet and "
+        "charset-normalizer return one encoding: for them, *exact* is the majority text exact when the page "
+        "is decoded with their answer and `errors='replace'`.",
+        "",
+        *fmt_acc(stress_table, ["ALL", *sorted({s.kind for s in stress})]),
+        "",
+        "zhcorpus on the mixed pages:",
+        "",
+        *fragments,
+        "",
+        f"## 16- and 32-byte titles ({len(short_titles)} snippets; GB18030 with four-byte names, Big5-HKSCS "
+        "written Cantonese)",
+        "",
+        *fmt_acc(short_table, ["ALL", *sorted({s.kind for s in short_titles})]),
+        "",
+        "## Speed (CPU time, better of 2 interleaved runs; zhcorpus includes decoding the page)",
+        "",
+        "| detector | whole pages MB/s | stress pages MB/s |",
+        "|---|---:|---:|",
+        *[f"| {name} | {v:.1f} | {stress_mbps[name]:.1f} |" for name, v in mbps.items()],
         "",
         "## Mojibake recovery (exact: repaired text equals the original)",
         "",
         "`/mixed`: a damaged title between clean text (`附件：…（2024年3月）已发布。`).",
         "",
         *rec,
+        "",
+        "## Whole documents with lost bytes (document-local prior)",
+        "",
+        "A title and 3-6 paragraphs of one group, one per line, damaged as a whole. The prior raises a "
+        "pair of Han characters at a gap when the same document holds that pair undamaged elsewhere "
+        "(a notice repeats its own words). Lines: lines exact out of all lines.",
+        "",
+        *documents,
         "",
         "## Clean text left alone",
         "",
@@ -324,6 +442,43 @@ def main() -> None:
         "window is 12.1 (written Cantonese, 佢已經冇咗喺幕前, which holds the dictionary pair 已經). "
         "The constants were chosen on a first draw of dropped bytes (seeds 7 and 8, by hand) and on the "
         "clean texts plus the extract-dev pages; the table above is a separate seeded draw.",
+        "- Stress pages and 16/32-byte titles were added in round 2 and the decoder was then fixed on them: "
+        "read them as dev-set figures. Before the fixes (first draw: mixed fragments all alone in their text "
+        "node; HKSCS titles the starts of the Cantonese sentences), zhcorpus was exact on every class but: "
+        "mixed/cp950+utf-8 10/15 and mixed/utf-8+gbk 11/15 (the rest decoded as cp1252: the fragment sank "
+        "the score of the right reading), mixed/utf-8+cp950 14/15, fragments recovered 0/60 (counted as "
+        "undecodable instead); big5hkscs/title16 23/61 and title32 18/52 (all misses cp1252: written "
+        "Cantonese scored below the Chinese threshold); rare/big5hkscs 19/20. With fragments sharing a text "
+        "node added and before the edge search, fragments recovered 8/15 per class and the majority text of "
+        "7/15 gbk+utf-8 pages was wrong (the UTF-8 fragment's last byte pairs with the GBK byte after it).",
+        "- Fixes (cleaning/encoding.py, charfreq.py), all general rules: a sample is scored on the "
+        "stretches the codec reads without error when they make up at least half its bytes; UTF-8 is a "
+        "scored candidate too, so a mostly-UTF-8 page with a legacy fragment is UTF-8; Big5 is scored as "
+        "Big5-HKSCS when that reads more of it; a reading below the Chinese threshold (0.5) is believed "
+        "from 0.25 on when it decodes without error and leads every other reading by 0.4 (short snippets "
+        "of less frequent characters; Korean EUC-KR bytes score alike as GB18030 and Big5, Shift_JIS "
+        "scores below 0.25: neither qualifies, tested); the 20 commonest written-Cantonese characters "
+        "count as level-1 characters. A "
+        "text node in the other encoding is decoded with it when that reading is strict and clearly more "
+        "Chinese, its edges searched up to 8 characters (or UTF-8 boundaries) each side so that the text "
+        "around it in the same node reads strictly in the page's encoding; on GB/Big5 pages, candidates "
+        "are two UTF-8 CJK characters in a row found by one numpy pass. Not handled: a GBK fragment in a "
+        "Big5 page or the reverse (each legacy decoder reads the other's bytes without error: left to "
+        "repair), and a short EUC-JP kana snippet still reads as Big5 (found while testing, present "
+        "before round 2).",
+        "- Document-local prior: on single paragraphs (the mojibake rows above) the results are the same with "
+        "and without it (utf8-as-gbk 76/93, /heldout 12/16; utf8-as-gb18030 88/93, /heldout 16/16). Its "
+        "gains are the 公示 endings of civil-affairs titles whose body holds 公示 undamaged; the /heldout and "
+        "/other documents don't move (their misses, 可/只, 六/八, 罪/罢, have no repeated pair). The same "
+        "results for LOCAL_WEIGHT 0.05 to 0.5; 0.01 has no effect. Tried and dropped: a unigram cache "
+        "(flipped 中->一 and 外->奖 in single paragraphs), punctuation pairs (。->、 at a paragraph end), and "
+        "pooling the evidence of gaps damaged identically elsewhere in the document (a 2-byte key cost four "
+        "月->有 lines; a 3-byte key changed nothing). The same word is usually damaged the same way at every "
+        "occurrence (the byte alignment repeats), so a prior of clean text only helps where the alignment "
+        "differs.",
+        "- Speed: the UTF-8 candidate score and the fragment search cost about 40% of the whole-page speed "
+        "(88 MB/s CPU in round 1; 50-60 MB/s in this round's separate runs on the same pages, less in the "
+        "run above under load; chardet and charset-normalizer ran at the same speed as in round 1).",
         "- Speed figures are CPU time (time.process_time); the RESULTS.md before this one measured wall-clock "
         "time (zhcorpus 46.1, chardet 2.7, charset-normalizer 12.4 MB/s on a loaded machine), so the two "
         "are not comparable.",

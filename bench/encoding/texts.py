@@ -208,3 +208,15 @@ HELDOUT_HANT_PARAGRAPHS: tuple[str, ...] = (
     "農會提醒果農注意近日低溫特報，應做好果園防寒措施，以減少農作物損失。",
     "區公所辦理老人健康檢查，凡年滿六十五歲設籍本區之長者，均可免費參加，名額三百名。",
 )
+
+# Written Cantonese (Hong Kong notices and chat-style posts), for Big5-HKSCS pages whose HKSCS-only
+# characters (啲, 嘅, 咗, 嘢, 喺, 嚟, 㗎, 嗰) cp950 cannot encode. Written for the stress classes.
+HKSCS_PARAGRAPHS: tuple[str, ...] = (
+    "今日嘅講座喺社區會堂舉行，有興趣嘅街坊可以早啲嚟登記，名額有限，額滿即止。",
+    "大廈管理處通知：升降機已經維修咗，如果仲有問題，請即刻打電話嚟管理處。",
+    "嗰間茶餐廳嘅奶茶好出名，好多人專登搭車過嚟飲，星期日仲要排隊㗎。",
+    "啲長者話新開嘅診所好方便，唔使再搭車出去，喺屋邨樓下就可以睇醫生。",
+    "如有任何查詢，請喺辦公時間內致電熱線，職員會盡快處理你嘅嘢。",
+)
+# Names with characters outside GBK (CJK Extension A and B): four bytes each in GB18030. Invented names.
+RARE_NAMES: tuple[str, ...] = ("刘䶮", "王𨭉", "李㛃", "张𪚥", "陈㐂", "赵𠅤", "周𬌗", "吴𫖯", "郑㙦", "孙𬇙")

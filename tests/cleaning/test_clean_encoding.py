@@ -102,3 +102,100 @@ def test_empty_body():
 )
 def test_normalize_label(label, codec):
     assert normalize_label(label) == codec
+
+
+# -- mixed encodings, little Chinese, rare characters ------------------------------------------------
+PARAS = [
+    "市民政局决定开展养老服务质量提升行动，请各单位认真组织实施。",
+    "申请人应当携带身份证原件到社区服务中心办理登记手续。",
+    "本通知自发布之日起施行，由市民政局负责解释。",
+]
+TRAD = "申請人應攜帶身分證正本至區公所社會課辦理登記手續，逾期不予受理。"
+
+
+def _page(parts: list[bytes]) -> bytes:
+    return b"<html><head><title>t</title></head><body>" + b"".join(parts) + b"</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("case", "major", "minor", "fragment", "lead"),
+    [
+        ("GBK paragraph in a UTF-8 page", "utf-8", "gbk", PARAS[1], ""),
+        ("Big5 paragraph in a UTF-8 page", "utf-8", "cp950", TRAD, ""),
+        ("UTF-8 paragraph in a GBK page", "gbk", "utf-8", PARAS[1], ""),
+        ("UTF-8 paragraph in a Big5 page", "cp950", "utf-8", TRAD, ""),
+        ("GBK text after UTF-8 text in one node", "utf-8", "gbk", PARAS[1], "附件："),
+        ("UTF-8 text after GBK text in one node", "gbk", "utf-8", PARAS[1], "附件："),
+    ],
+)
+def test_foreign_fragment_is_read_in_its_own_encoding(case, major, minor, fragment, lead):
+    paras = [p if major != "cp950" else TRAD for p in PARAS]
+    body = _page(
+        [
+            f"<p>{paras[0]}</p>".encode(major),
+            f"<p>{lead}".encode(major),
+            fragment.encode(minor),
+            f"</p><p>{paras[2]}</p>".encode(major),
+        ]
+    )
+    d = decode_bytes(body)
+    assert f"<p>{lead}{fragment}</p>" in d.text, case
+    assert paras[0] in d.text and paras[2] in d.text
+    assert d.evidence["mixed_fragments"] == 1
+    assert d.evidence["undecodable_bytes"] == 0
+
+
+def test_broken_bytes_in_utf8_text_are_counted_not_reread():
+    # a CMS cut a character in the middle of UTF-8 text: nothing reads better, so U+FFFD and a count
+    text = PARAS[0] + PARAS[1]
+    data = text.encode()
+    body = _page([b"<p>", data[:30] + data[31:], b"</p>"])
+    d = decode_bytes(body)
+    assert d.encoding == "utf-8"
+    assert d.evidence["undecodable_bytes"] >= 1
+    assert "\ufffd" in d.text
+    assert "mixed_fragments" not in d.evidence
+    assert PARAS[1][2:] in d.text
+
+
+def test_non_chinese_bytes_in_utf8_page_stay_counted():
+    body = _page([f"<p>{PARAS[0]}</p>".encode(), b"<p>\x80\x81\xfe\xff\x80</p>", f"<p>{PARAS[2]}</p>".encode()])
+    d = decode_bytes(body)
+    assert d.evidence["undecodable_bytes"] == 5
+    assert d.text.count("\ufffd") == 5
+
+
+@pytest.mark.parametrize("codec", ["gb2312", "gbk", "gb18030", "cp950", "utf-8"])
+def test_little_chinese_in_a_large_ascii_page(codec):
+    title = "關於辦理登記的通知" if codec == "cp950" else "关于办理登记的通知"
+    script = "".join(f'define("m{k}",function(){{return {k}*2;}});\n' for k in range(2000))
+    html = f"<html><head><title>{title}</title><script>{script}</script></head><body><h1>{title}</h1></body></html>"
+    d = decode_bytes(html.encode(codec))
+    assert d.text == html
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("表彰名单：刘䶮、王𨭉、李㛃、张𪚥。", "gb18030"),  # CJK Extension A/B: four bytes in GB18030
+        ("嗰間茶餐廳嘅奶茶", "big5hkscs"),  # 16 bytes of written Cantonese, two HKSCS characters
+        ("今日嘅講座喺社區會堂舉行，有興趣嘅街坊可以早啲嚟登記。", "big5hkscs"),
+    ],
+)
+def test_rare_characters_decode(text, codec):
+    assert decode_bytes(text.encode(codec)).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"),
+    [
+        ("대한민국 정부", "euc-kr"),
+        ("새로운 정책", "euc-kr"),
+        ("こんにちは世界", "shift_jis"),
+        ("Привет мир", "cp1251"),
+        ("ÀÉÎÕÜàéîõü", "cp1252"),
+    ],
+)
+def test_short_non_chinese_snippets_are_not_read_as_chinese(text, codec):
+    d = decode_bytes(text.encode(codec))
+    assert d.encoding not in ("gb18030", "cp950", "big5hkscs", "utf-8")

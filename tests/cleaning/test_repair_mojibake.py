@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cleaning import mojibake
 from cleaning.charfreq import char_model
 from cleaning.encoding import decode_bytes
 from cleaning.mojibake import fix_mojibake
@@ -185,3 +186,35 @@ HAN_TEXT = st.text(
 @given(HAN_TEXT)
 def test_valid_chinese_text_unchanged(text):
     assert fix_mojibake(text).text == text
+
+
+# -- document-local prior -----------------------------------------------------------------------------
+NOTICE_TITLE = "关于2024年养老服务补贴发放名单的公示"
+
+
+@pytest.mark.parametrize("body", ["经审核，12人名单公示期满。", "本次公示时间为7天。"])
+def test_lost_byte_guessed_from_a_pair_read_clean_elsewhere_in_the_document(body, monkeypatch):
+    # 示 at the end of the title lost a byte; the model alone prefers 公社, but the body holds 公示 undamaged
+    doc = f"{NOTICE_TITLE}\n{body}"
+    damaged = doc.encode().decode("gbk", errors="replace")
+    assert repair_text(damaged).text == doc
+    monkeypatch.setattr(mojibake, "USE_LOCAL_PRIOR", False)
+    assert repair_text(damaged).text != doc  # the case needs the document's own words
+
+
+def test_local_prior_counts_only_text_read_with_certainty():
+    damaged = f"{NOTICE_TITLE}\n本次公示时间为7天。".encode().decode("gbk", errors="replace")
+    prior = mojibake.local_prior(damaged, simplified=False)
+    assert prior.pairs.get("公示") == 1  # the body's clean reading
+    assert "公社" not in prior.pairs
+    assert all(len(p) == 2 and all("\u4e00" <= c <= "\u9fff" for c in p) for p in prior.pairs)
+    model = char_model()
+    raised = prior.score(model, "公示") - model.score("公示")
+    assert raised > 0
+    assert prior.score(model, "公社") == model.score("公社")  # only pairs the document holds are raised
+
+
+def test_local_prior_of_clean_text_changes_nothing():
+    for text in CLEAN:
+        assert repair_text(text).text == text
+        assert "mojibake_guessed_bytes" not in " ".join(repair_text(text).flags)
