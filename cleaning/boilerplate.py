@@ -1,11 +1,16 @@
 """Main-content extraction for Chinese government and association pages, on lxml.
 
-Passes: drop chrome by tag, id/class and hidden style; pick the block with the most dense Chinese text
-net of link and menu text (the lowest container holding all dense blocks wins ties) and bring along the
-attachment list beside it; render one line per paragraph (table rows as tab-joined cells); drop lines
-a learned site template marks as recurring chrome; drop boilerplate lines by the anchor rules kept as
-data below (they act only on short lines, or in the lead before the text / the tail after it); trim
-the lead and tail to what reads as part of the notice.
+Passes: drop chrome by tag, id/class and hidden style, and the blocks a learned site template marks as
+recurring; pick the block with the most dense Chinese text net of link and menu text (the lowest
+container holding all dense blocks wins ties) and bring along the attachment list beside it; render one
+line per paragraph (table rows as tab-joined cells); drop lines the site template marks as recurring
+chrome; drop boilerplate lines by the anchor rules kept as data below (they act only on short lines, or
+in the lead before the text / the tail after it); trim the lead and tail to what reads as part of the
+notice.
+
+Speed: each pass costs a walk over the tree or the lines in Python, so passes share what they can (one
+walk scores every block and counts the Han characters under every element; a page's line features are
+memoised) and cheap tests run before regexes.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 import lxml.etree
 from lxml.etree import _Element
@@ -23,7 +29,6 @@ HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _NON_HAN_RUN = re.compile("[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 ZH_PUNCT_RE = re.compile("[，。、；：？！“”《》（）]")
 SENTENCE_PUNCT_RE = re.compile("[，。；！？]")
-_TEXT = lxml.etree.XPath("string()")
 
 # Tags never part of the article text.
 DROP_TAGS: frozenset[str] = frozenset(
@@ -132,9 +137,12 @@ UI_WORDS: frozenset[str] = frozenset(
     "× ✕ ✖ | / - · > < >> <<".split()
 )
 _UI_STRIP = re.compile(r"[\s\[\]【】()（）]+")
+_UI_MAX_CHARS = max(3, *map(len, UI_WORDS))
 _SYMBOLS_ONLY = re.compile(r"^[\W_]+$")
 
-# Line rules: (name, pattern, scope). Scopes:
+# Line rules: (name, pattern, scope); a rule may take several entries. An alternation is fast to search
+# only when each branch starts with a literal (or it is one character class), so mixed ones are split.
+# Scopes:
 #   "short"     short lines, or any line within the first/last lines of the text;
 #   "lead"      short lines before the text starts (or within the first lines): bylines, info tables;
 #   "tail"      short lines after the text ends (or within the last lines): editor and source credits;
@@ -158,11 +166,10 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     # 【打印本页】【关闭窗口】 / 列印本頁 / 返回顶部 / [打印] [关闭]
     (
         "print_close",
-        re.compile(
-            r"打印本页|打印本頁|列印本頁|关闭窗口|關閉窗口|关闭本页|返回顶部|返回頂部|[\[【]\s*(打印|关闭|關閉|列印)\s*[\]】]"
-        ),
+        re.compile(r"打印本页|打印本頁|列印本頁|关闭窗口|關閉窗口|关闭本页|返回顶部|返回頂部"),
         "short",
-    ),  # noqa: E501
+    ),
+    ("print_close", re.compile(r"[\[【]\s*(打印|关闭|關閉|列印)\s*[\]】]"), "short"),
     # 上一篇：东田中心小学...下一篇：寻找妈妈的寻人启事
     (
         "prev_next",
@@ -223,10 +230,11 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "copyright_notice",
         re.compile(
-            r"(未经|未經).{0,12}(授权|授權|许可|許可).{0,10}(转载|轉載|使用)|转载请注明|轉載請註明|请勿转载|請勿轉載|^\s*(原文链接|原文鏈接|本文链接|本文鏈接|原文地址)\s*[:：]"
+            r"未[经經].{0,12}(授权|授權|许可|許可).{0,10}(转载|轉載|使用)|转载请注明|轉載請註明|请勿转载|請勿轉載"
         ),
         "endcut",
-    ),  # noqa: E501
+    ),
+    ("copyright_notice", re.compile(r"^\s*(原文链接|原文鏈接|本文链接|本文鏈接|原文地址)\s*[:：]"), "endcut"),
     # 本文来源：http://www.fanwen.example/hdzj/230418.html (a page's own URL under the text)
     (
         "source_url",
@@ -255,10 +263,11 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "views",
         re.compile(
-            r"(浏览次数|瀏覽次數|浏览量|瀏覽量|點閱次數|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|访问量|訪問量|阅读量|閱讀量|点击|點擊)\s*[:：]|\d+\s*(人阅读|人閱讀|次阅读|次閱讀|次浏览)"
+            r"(浏览次数|瀏覽次數|浏览量|瀏覽量|點閱次數|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|访问量|訪問量|阅读量|閱讀量|点击|點擊)\s*[:：]"
         ),
         "short",
     ),  # noqa: E501
+    ("views", re.compile(r"\d\s*(人阅读|人閱讀|次阅读|次閱讀|次浏览)"), "short"),
     # 发布时间：2024-03-05  来源：青州市民政局 (the info line under the title; meta reads it first)
     (
         "info_line",
@@ -317,7 +326,8 @@ def parse_html(text: str) -> _Element | None:
     text = _END_TAGS.sub("", _XML_DECL.sub("", text))
     if not text.strip():
         return None
-    parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+    # collect_ids=False: nothing looks elements up by id, and the id table costs ~5% of a big page's parse
+    parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, collect_ids=False)
     try:
         root = lxml.etree.fromstring(text, parser=parser)
     except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
@@ -329,14 +339,40 @@ def parse_html(text: str) -> _Element | None:
 
 def text_of(el: _Element) -> str:
     """Return the text of an element and its descendants (like HtmlElement.text_content)."""
-    return str(_TEXT(el))
+    # the same string as XPath string(), serialised in C at about half its cost
+    return lxml.etree.tostring(el, method="text", encoding="unicode", with_tail=False)
+
+
+# count_han on long text: in UTF-16 a BMP character's high byte tells its block. Han (U+3400-4DBF,
+# U+4E00-9FFF, U+F900-FAFF) are the high bytes 0x34-0x9F and 0xF9-0xFA, less U+4DC0-4DFF (Yijing
+# symbols, high byte 0x4D); surrogates (0xD8-0xDF) are never counted, like the regex's BMP ranges.
+_HAN_HIGH_BYTES = frozenset([*range(0x34, 0xA0), 0xF9, 0xFA])
+_NOT_HAN_HIGH = bytes(b for b in range(256) if b not in _HAN_HIGH_BYTES)
+_YIJING = re.compile("[\u4dc0-\u4dff]")
+_BYTE_COUNT_MIN_CHARS = 48  # below this the regex is cheaper than encoding
 
 
 def count_han(text: str) -> int:
     """Return the number of Han characters in text."""
     if text.isascii():  # O(1) in CPython: whitespace, numbers and Latin text between the blocks
         return 0
-    return len(_NON_HAN_RUN.sub("", text))  # about twice as fast as len(findall) on long text
+    if len(text) < _BYTE_COUNT_MIN_CHARS:
+        return len(_NON_HAN_RUN.sub("", text))  # about twice as fast as len(findall)
+    high = text.encode("utf-16-le", "surrogatepass")[1::2]  # C loops, about 3x the regex on long text
+    han = len(high.translate(None, _NOT_HAN_HIGH))
+    return han - len(_YIJING.findall(text)) if 0x4D in high else han
+
+
+_SEPARATOR = "\x00"  # never in parsed text (XML forbids it; libxml2 drops it)
+_NON_HAN_OR_SEPARATOR = re.compile("[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\x00]+")
+
+
+def count_han_many(texts: list[str]) -> list[int]:
+    """Return count_han of each text, counted in one regex pass over them all (a call per text costs more)."""
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:  # a text holds the separator after all: one by one
+        return [count_han(text) for text in texts]
+    return [len(han) for han in _NON_HAN_OR_SEPARATOR.sub("", joined).split(_SEPARATOR)]
 
 
 @lru_cache(maxsize=8192)  # pages of a site repeat the same id/class values
@@ -351,11 +387,13 @@ _DROP_NODES = (lxml.etree.Comment, lxml.etree.ProcessingInstruction, lxml.etree.
 
 def prune_chrome(root: _Element) -> None:
     """Remove chrome in place: DROP_TAGS, small forms, hidden blocks and id/class matches."""
+    for head in list(root.iter("head")):  # first, so its meta, link and title need no removal one by one
+        drop_keep_tail(head)
     for el in list(root.iter(*_DROP_NODES)):
-        _drop_keep_tail(el)
+        drop_keep_tail(el)
     for form in list(root.iter("form")):
         if count_han(text_of(form)) < FORM_MAX_HAN:
-            _drop_keep_tail(form)
+            drop_keep_tail(form)
     total_han = 0  # the page's Han characters, counted when first needed
     doomed: set[_Element] = set()
     # Elements with an id, class or style, in document order (a loop here is faster than the XPath
@@ -364,25 +402,24 @@ def prune_chrome(root: _Element) -> None:
         if not el.attrib:
             continue
         id_, cls, style = el.get("id"), el.get("class"), el.get("style")
-        if id_ is None and cls is None and style is None:
+        chrome = (id_ is not None or cls is not None) and _is_chrome_attrs(f"{id_ or ''} {cls or ''}")
+        if not (chrome or (style is not None and HIDDEN_STYLE.search(style))) or el.tag in ("body", "html"):
             continue
-        if el.tag in ("body", "html") or not (
-            _is_chrome_attrs(f"{id_ or ''} {cls or ''}") or HIDDEN_STYLE.search(style or "")
-        ):
+        if doomed and any(anc in doomed for anc in el.iterancestors()):
             continue
-        if any(anc in doomed for anc in el.iterancestors()):
-            continue
-        han = count_han(text_of(el))
+        text = text_of(el)
+        han = count_han(text) if len(text) >= KEEP_WRAPPER_HAN else 0  # short: surely chrome, no count needed
         if han >= KEEP_WRAPPER_HAN and not total_han:
             total_han = count_han(text_of(root)) or 1
         # A wrapper with a chrome-looking class that holds most of the page is the article itself.
         if not (han >= KEEP_WRAPPER_HAN and han > KEEP_WRAPPER_SHARE * total_han):
             doomed.add(el)
     for el in doomed:
-        _drop_keep_tail(el)
+        drop_keep_tail(el)
 
 
-def _drop_keep_tail(el: _Element) -> None:
+def drop_keep_tail(el: _Element) -> None:
+    """Remove el and its subtree from the tree, keeping the text that follows it (its tail)."""
     parent = el.getparent()
     if parent is None:
         return
@@ -397,15 +434,64 @@ def _drop_keep_tail(el: _Element) -> None:
 
 
 def score_blocks(root: _Element) -> dict[_Element, float]:
-    """Return each element's score: Han characters in dense paragraphs minus link and menu text."""
+    """Return the score of root and of each element under it that holds a block: Han characters in dense
+    paragraphs minus link and menu text."""
+    return _block_scores(root)[0]
+
+
+# Per walked element: (first text under it, end of its texts, its index in document order, end of its
+# descendants in that order, depth below the walked root).
+_Span = tuple[int, int, int, int, int]
+
+
+def _walk_blocks(root: _Element) -> tuple[list[tuple[_Element, bool, str]], list[_Element], dict[_Element, _Span]]:
+    """Return every text node as (block, inside a link, text), the elements, and their spans, in one pass.
+
+    A text belongs to its nearest BLOCK_TAGS ancestor; an element's tail belongs to its parent's block.
+    The tree is parse_html's (comments and processing instructions dropped): iterwalk skips those nodes
+    and so would skip their tails.
+    """
+    texts: list[tuple[_Element, bool, str]] = []
+    append = texts.append
+    order: list[_Element] = []
+    spans: dict[_Element, _Span] = {}
+    # (block, inside a link, first text index, index in order) of the open elements; iterwalk costs less
+    # than recursion
+    open_: list[tuple[_Element, bool, int, int]] = [(root, False, 0, 0)]
+    block_tags = BLOCK_TAGS
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):  # elements only: tags are str
+        if event == "start":
+            block, linked, _, _ = open_[-1]
+            start, tag = len(texts), el.tag
+            if tag in block_tags:
+                block = el
+            elif tag == "a":
+                linked = True
+            text = el.text
+            if text and not text.isspace():
+                append((block, linked, text))
+            open_.append((block, linked, start, len(order)))
+            order.append(el)
+            continue
+        _, _, start, pos = open_.pop()
+        spans[el] = (start, len(texts), pos, len(order), len(open_) - 1)
+        if el is not root:
+            tail = el.tail
+            if tail and not tail.isspace():
+                block, linked, _, _ = open_[-1]
+                append((block, linked, tail))
+    return texts, order, spans
+
+
+def _block_scores(root: _Element) -> tuple[dict[_Element, float], dict[_Element, _Span]]:
+    """Return score_blocks(root) (root and the elements under it holding a block) and the walk's spans."""
+    texts, order, spans = _walk_blocks(root)
+    hans = count_han_many([t for _, _, t in texts])
+    han_before = [0, *accumulate(hans)]
     own_han: dict[_Element, int] = {}
     own_link: dict[_Element, int] = {}
     own_punct: set[_Element] = set()
-
-    def add(text: str | None, block: _Element, linked: bool) -> None:
-        if not text or text.isspace():
-            return
-        han = count_han(text)
+    for (block, linked, text), han in zip(texts, hans, strict=True):
         if linked:
             own_link[block] = own_link.get(block, 0) + max(han, len(text.strip()) // 2)
         elif han:
@@ -413,49 +499,44 @@ def score_blocks(root: _Element) -> dict[_Element, float]:
             if block not in own_punct and ZH_PUNCT_RE.search(text):
                 own_punct.add(block)
 
-    def walk(el: _Element, block: _Element, linked: bool) -> None:
-        tag = el.tag
-        if isinstance(tag, str):
-            if tag in BLOCK_TAGS:
-                block = el
-            linked = linked or tag == "a"
-            text = el.text
-            if text and not text.isspace():  # (add() would ignore it; the call is what costs)
-                add(text, block, linked)
-            for child in el:
-                walk(child, block, linked)
-                tail = child.tail
-                if tail and not tail.isspace():
-                    add(tail, block, linked)
+    def han_of(el: _Element) -> int:  # count_han(text_of(el)), from the counts above when el was walked
+        if el not in spans:
+            return count_han(text_of(el))
+        start, end = spans[el][:2]
+        return han_before[end] - han_before[start]
 
-    walk(root, root, False)
-    memo: dict[_Element, int] = {}
-
-    def han_of(el: _Element) -> int:
-        if el not in memo:
-            memo[el] = count_han(text_of(el))
-        return memo[el]
-
-    scores: dict[_Element, float] = {}
-    for block in set(own_han) | set(own_link):
+    # Each block's value sits at its place in document order; an element's score is the sum over its
+    # subtree, a difference of prefix sums (values are whole or half numbers: the float sums are exact).
+    value_at = [0.0] * len(order)
+    is_block = [0] * len(order)
+    for block in dict.fromkeys(block for block, _, _ in texts):
         han, link = own_han.get(block, 0), own_link.get(block, 0)
         dense = han >= PARAGRAPH_MIN_HAN and (block in own_punct or han >= 30) and link < han
-        if dense and _is_teaser(block, han, han_of):
+        if dense and not _item_too_big(block.getparent(), han, han_of) and _is_teaser(block, han, han_of):
             dense = False
-        value = float(han - link) if dense else -float(han + link) * 0.5
-        scores[block] = scores.get(block, 0.0) + value
-        for el in block.iterancestors():
-            scores[el] = scores.get(el, 0.0) + value
-    return scores
+        pos = spans[block][2]
+        value_at[pos] = float(han - link) if dense else -float(han + link) * 0.5
+        is_block[pos] = 1
+    value_before = [0.0, *accumulate(value_at)]
+    blocks_before = [0, *accumulate(is_block)]
+    scores: dict[_Element, float] = {}
+    for el in order:  # document order: ties between elements resolve the same way on every run
+        _, _, pos, end, _ = spans[el]
+        if blocks_before[end] > blocks_before[pos]:
+            scores[el] = value_before[end] - value_before[pos]
+    return scores, spans
+
+
+def _item_too_big(anc: _Element | None, han: int, han_of: Callable[[_Element], int]) -> bool:
+    """Return True where _is_teaser stops climbing: no ancestor, body/html, or far more text than the block."""
+    return anc is None or anc.tag in ("body", "html") or han_of(anc) > TEASER_ITEM_FACTOR * han + 50
 
 
 def _is_teaser(block: _Element, han: int, han_of: Callable[[_Element], int]) -> bool:
     """Return True for a summary in a repeated item (headline link, then summary): a list of teasers."""
     has_headline = repeated = False
     for depth, anc in enumerate(block.iterancestors()):
-        if depth >= TEASER_MAX_DEPTH or anc.tag in ("body", "html"):
-            break
-        if han_of(anc) > TEASER_ITEM_FACTOR * han + 50:
+        if depth >= TEASER_MAX_DEPTH or _item_too_big(anc, han, han_of):
             break
         if not has_headline:
             for a in anc.iter("a", block.tag):
@@ -475,14 +556,16 @@ def _is_teaser(block: _Element, han: int, han_of: Callable[[_Element], int]) -> 
 
 def choose_content(root: _Element) -> _Element | None:
     """Return the content container: the best-scoring element, deepest on ties."""
-    scores = score_blocks(root)
+    scores, spans = _block_scores(root)
+    root_depth = sum(1 for _ in root.iterancestors())
     best, best_key = None, None
     for el, score in scores.items():
         if score <= 0:
             continue
-        while el.tag not in CONTAINER_TAGS and el.getparent() is not None:
-            el = el.getparent()
-        key = (score, sum(1 for _ in el.iterancestors()))
+        while el.tag not in CONTAINER_TAGS and (parent := el.getparent()) is not None:
+            el = parent
+        depth = root_depth + spans[el][4] if el in spans else sum(1 for _ in el.iterancestors())
+        key = (score, depth)
         if best_key is None or key > best_key:
             best, best_key = el, key
     return best
@@ -493,14 +576,20 @@ def _non_space_len(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def _link_density(el: _Element) -> tuple[float, int]:
+def _is_link_list(el: _Element) -> bool:
+    """Return True for a block of mostly link text with little text of its own, and no attachment link."""
+    anchors = list(el.iter("a"))
+    if not anchors:  # most blocks of a notice: nothing to measure
+        return False
     total = text_of(el)
     chars = _non_space_len(total)
     if not chars:
-        return 0.0, 0
-    anchors = [text_of(a) for a in el.iter("a")]
-    link = sum(_non_space_len(t) for t in anchors)
-    return link / chars, count_han(total) - sum(count_han(t) for t in anchors)
+        return False
+    texts = [text_of(a) for a in anchors]
+    if sum(map(_non_space_len, texts)) / chars <= LINK_LIST_DENSITY:
+        return False
+    own_han = count_han(total) - sum(map(count_han, texts))
+    return own_han < 20 and not any(map(is_attachment_link, anchors))
 
 
 def is_attachment_link(a: _Element) -> bool:
@@ -549,38 +638,41 @@ def _is_data_row(tr: _Element) -> bool:
     return True
 
 
-def render_lines(el: _Element) -> list[str]:
-    """Return the text of el as lines: blocks and <br> break lines, table rows join cells with a tab."""
+def render_lines(el: _Element, *, with_tail: bool = True) -> list[str]:
+    """Return the text of el as lines: blocks and <br> break lines, table rows join cells with a tab.
+
+    With ``with_tail`` the text after el (its tail) ends the last line, as in the page.
+    """
     out: list[str] = []
 
     def walk(node: _Element, top: bool = False) -> None:
         tag = node.tag if isinstance(node.tag, str) else ""
-        if tag in ("ul", "ol", "div", "table", "dl") and not top:
-            density, own_han = _link_density(node)
-            if density > LINK_LIST_DENSITY and own_han < 20 and not any(is_attachment_link(a) for a in node.iter("a")):
-                out.append("\n")
-                if node.tail:
-                    out.append(node.tail)
-                return
+        if tag in ("ul", "ol", "div", "table", "dl") and not top and _is_link_list(node):
+            out.append("\n")
+            if tail := node.tail:
+                out.append(tail)
+            return
         if tag == "tr" and _is_data_row(node):
             cells = [_flatten(c) for c in node if c.tag in ("td", "th")]
             out.append("\n" + "\t".join(c for c in cells if c) + "\n")
-            if node.tail:
-                out.append(node.tail)
+            if tail := node.tail:
+                out.append(tail)
             return
         block = tag in BLOCK_TAGS
         if block or tag == "br":
             out.append("\n")
-        if node.text and tag:
-            out.append(node.text)
+        if tag and (text := node.text):  # (each .text/.tail read builds a new str: read once)
+            out.append(text)
         for child in node:
             walk(child)
         if block:
             out.append("\n")
-        if node.tail:
-            out.append(node.tail)
+        if tail := node.tail:
+            out.append(tail)
 
     walk(el, top=True)
+    if not with_tail and (tail := el.tail) and out and out[-1] == tail:
+        out.pop()
     return [line for line in (_normalise_line(x) for x in "".join(out).split("\n") if x and not x.isspace()) if line]
 
 
@@ -592,6 +684,8 @@ _WS_RUN = re.compile(r"[ \u00a0\u3000\r\f\v\u2002\u2003\u2009\u200b\ufeff]+")
 
 
 def _normalise_line(line: str) -> str:
+    if "\t" not in line:  # most lines: one cell
+        return _WS_RUN.sub(" ", line).strip()
     cells = line.split("\t")
     cells = [_WS_RUN.sub(" ", c).strip() for c in cells]
     return "\t".join(c for c in cells if c)
@@ -602,9 +696,15 @@ def is_prose(line: str) -> bool:
     return line.endswith(("。", "！", "？", ".", "!", "?")) and ("，" in line or "," in line)
 
 
+@lru_cache(maxsize=4096)  # the passes over one page's lines (template, rules, trim) test the same lines
+def line_han(line: str) -> int:
+    """Return the number of Han characters in a content line (count_han, memoised for the current page)."""
+    return count_han(line)
+
+
 def is_dense_line(line: str) -> bool:
     """Return True for a line that reads as running text: enough Han characters and punctuation."""
-    han = count_han(line)
+    han = line_han(line)
     return han >= PARAGRAPH_MIN_HAN and (bool(SENTENCE_PUNCT_RE.search(line)) or han >= DENSE_PLAIN_HAN)
 
 
@@ -615,12 +715,14 @@ def is_strong_line(line: str) -> bool:
     """
     if "\t" in line:
         return False
-    han = count_han(line)
+    han = line_han(line)
     return han >= STRONG_LONG_HAN or (han >= STRONG_MIN_HAN and bool(SENTENCE_PUNCT_RE.search(line)))
 
 
 def is_ui_line(line: str) -> bool:
     """Return True for a widget label (播报, 编辑, +关注, ×) or a line of symbols only."""
+    if line_han(line) > _UI_MAX_CHARS:  # Han characters are never stripped: too long for any label
+        return False
     bare = _UI_STRIP.sub("", line)
     return not bare or bare in UI_WORDS or bool(_SYMBOLS_ONLY.match(bare)) and len(bare) <= 3
 
@@ -637,12 +739,13 @@ def filter_lines(lines: list[str]) -> tuple[list[str], dict[str, int]]:
             dropped["ui"] = dropped.get("ui", 0) + 1
             continue
         short = len(line) <= SHORT_LINE
-        zone = {
-            "head": i < HEAD_LINES,
-            "tail": i >= n - TAIL_LINES,
-            "lead": i < first if strong else i < HEAD_LINES,
-            "after": i > last if strong else i >= n - TAIL_LINES,
-        }
+        head, tail = i < HEAD_LINES, i >= n - TAIL_LINES
+        lead, after = (i < first, i > last) if strong else (head, tail)
+        anchored, floating = _applicable_rules(short and not is_prose(line), head, tail, lead, after)
+        if anchored.match(line) is None and not _search_any(floating, line):
+            kept.append(line)  # the common case: no rule that may act here matches
+            continue
+        zone = {"head": head, "tail": tail, "lead": lead, "after": after}
         rule = _match_rule(line, short, zone, i >= n * 2 / 3 or i > last, i > first)
         if rule is None:
             kept.append(line)
@@ -671,12 +774,19 @@ def _rule_applies(scope: str, short: bool, zone: dict[str, bool]) -> bool:
 _NEVER = re.compile(r"(?!)")
 
 
+def _search_any(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
+    for pattern in patterns:  # a plain loop: any() over a generator costs more than most searches
+        if pattern.search(line):
+            return True
+    return False
+
+
 @lru_cache(maxsize=64)
 def _applicable_rules(
     short: bool, head: bool, tail: bool, lead: bool, after: bool
 ) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
     """Return (the rules anchored at the line start joined into one pattern, the other rules) that may act
-    on such a line.
+    on such a line; a prose line asks as a long one (only "anywhere" rules and the head/tail act on it).
 
     The anchored ones are tried at the start only (``match``). The others are searched one by one: each
     starts with a set of literal characters the regex engine skips ahead to, which a joined pattern loses.
@@ -691,9 +801,6 @@ def _applicable_rules(
 def _match_rule(line: str, short: bool, zone: dict[str, bool], late: bool, started: bool) -> tuple[str, bool] | None:
     # Only the rules that may act on this line are tried, and they are tried cheaply first: most lines are
     # long prose in the middle of the text, where only the "anywhere" rules can act.
-    anchored, floating = _applicable_rules(short, zone["head"], zone["tail"], zone["lead"], zone["after"])
-    if anchored.match(line) is None and not any(p.search(line) for p in floating):
-        return None
     prose = is_prose(line)
     for name, pattern, scope in LINE_RULES:
         if (prose and scope != "anywhere") or not _rule_applies(scope, short, zone):
@@ -707,18 +814,38 @@ _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|——|--|—|\s-\s|\s–\s)\s*")
 _SPACES = re.compile(r"\s+")
 
 
-def page_titles(root: _Element) -> set[str]:
-    """Return the page's title strings (meta ArticleTitle, h1, <title> parts), spaces removed."""
-    found: set[str] = set()
-    for m in root.iter("meta"):
+def elements_by_tag(root: _Element, tags: tuple[str, ...]) -> dict[str, list[_Element]]:
+    """Return {tag: its elements in document order} for tags a page holds few of, in one pass over the tree.
+
+    Each root.iter() walks every node (in C, yet about 0.1 ms on a 100 KB page): readers of several rare
+    tags share one walk.
+    """
+    found: dict[str, list[_Element]] = {tag: [] for tag in tags}
+    for el in root.iter(*tags):
+        found[el.tag].append(el)
+    return found
+
+
+PAGE_TITLE_TAGS = ("meta", "h1", "title")  # what page_titles reads
+
+
+def page_titles(root: _Element, found: dict[str, list[_Element]] | None = None) -> set[str]:
+    """Return the page's title strings (meta ArticleTitle, h1, <title> parts), spaces removed.
+
+    ``found`` is elements_by_tag(root, ...) covering PAGE_TITLE_TAGS, when the caller has it already.
+    """
+    if found is None:
+        found = elements_by_tag(root, PAGE_TITLE_TAGS)
+    titles: set[str] = set()
+    for m in found["meta"]:
         if (m.get("name") or m.get("property") or "").lower() in ("articletitle", "og:title"):
-            found.add(m.get("content") or "")
-    for h in root.iter("h1"):
-        found.add(text_of(h))
-    t = root.find(".//title")
+            titles.add(m.get("content") or "")
+    for h in found["h1"]:
+        titles.add(text_of(h))
+    t = found["title"][0] if found["title"] else None  # root.find(".//title")
     if t is not None:
-        found.update(_TITLE_SPLIT.split(text_of(t)))
-    return {k for k in (_SPACES.sub("", x) for x in found) if len(k) >= 4}
+        titles.update(_TITLE_SPLIT.split(text_of(t)))
+    return {k for k in (_SPACES.sub("", x) for x in titles) if len(k) >= 4}
 
 
 def drop_title_lines(lines: list[str], titles: set[str]) -> tuple[list[str], int]:
@@ -733,7 +860,7 @@ def drop_title_lines(lines: list[str], titles: set[str]) -> tuple[list[str], int
 def _lead_ok(line: str) -> bool:
     """Return True for a line that may open a notice before its first sentence (各单位：, 文号, subtitle)."""
     chars = len(_SPACES.sub("", line))
-    return chars > 0 and (count_han(line) / chars >= LEAD_MIN_HAN_SHARE or PROTECTED_LINE.match(line) is not None)
+    return chars > 0 and (line_han(line) / chars >= LEAD_MIN_HAN_SHARE or PROTECTED_LINE.match(line) is not None)
 
 
 def trim_edges(lines: list[str]) -> tuple[list[str], int]:
@@ -755,7 +882,7 @@ def trim_edges(lines: list[str]) -> tuple[list[str], int]:
     last = max(dense[-1], strong[-1] if strong else 0)
     end, short_kept = last + 1, 0
     for line in lines[last + 1 :]:
-        if "\t" in line and count_han(line):
+        if "\t" in line and line_han(line):
             end += 1
         elif len(line) <= SHORT_LINE and short_kept < TRAIL_KEEP and _lead_ok(line):
             end, short_kept = end + 1, short_kept + 1
@@ -764,35 +891,55 @@ def trim_edges(lines: list[str]) -> tuple[list[str], int]:
     return lines[start:end], len(lines) - (end - start)
 
 
-def candidate_lines(root: _Element | None) -> tuple[list[str], _Element | None]:
+def candidate_lines(root: _Element | None, site_template: Mapping | None = None) -> tuple[list[str], _Element | None]:
     """Return the rendered lines of the chosen content block before any line rule, and the block.
 
-    The tree is changed (chrome pruned, attachment boxes moved): pass a copy you don't need.
+    The tree is changed (chrome pruned, a site template's recurring blocks dropped, attachment boxes
+    moved): pass a copy you don't need.
     """
+    lines, content, _ = _candidate_lines(root, site_template)
+    return lines, content
+
+
+def _candidate_lines(root: _Element | None, site_template: Mapping | None) -> tuple[list[str], _Element | None, int]:
+    """Return candidate_lines(root, site_template) and how many template blocks were dropped."""
     if root is None:
-        return [], None
+        return [], None, 0
     prune_chrome(root)
+    blocks = 0
+    if site_template:  # before the content is chosen: a recurring box must not win or stay inside it
+        from cleaning.templates import drop_template_blocks
+
+        blocks = drop_template_blocks(root, site_template)
     content = choose_content(root)
     if content is None:
         body = root.find("body")
         content = body if body is not None else root
     attach_siblings(content)
-    return render_lines(content), content
+    return render_lines(content), content, blocks
 
 
 def extract_content(
-    root: _Element | None, site_template: Mapping | None = None, *, in_place: bool = False
+    root: _Element | None,
+    site_template: Mapping | None = None,
+    *,
+    in_place: bool = False,
+    titles: set[str] | None = None,
 ) -> Extracted:
     """Return the main-content lines of a parsed page (the tree is copied, not changed, unless in_place).
 
-    ``site_template`` is a template from ``cleaning.templates.learn_site_template``: lines it marks as
-    recurring on the site are dropped from the lead and tail (never protected lines such as dates).
+    ``titles`` is page_titles(root) when the caller has read it already (the page facts hold it).
+
+    ``site_template`` is a template from ``cleaning.templates.learn_site_template``: blocks it marks as
+    recurring on the site are dropped wherever they stand, and recurring lines from the lead and tail
+    (never protected ones such as dates, 文号 or the signature).
     """
     if root is None:
         return Extracted([], None)
-    titles = page_titles(root)
-    lines, content = candidate_lines(root if in_place else copy.deepcopy(root))
-    dropped: dict[str, int] = {}
+    line_han.cache_clear()  # memoised per page only: a benchmark's repeated pages must not hit it
+    titles = page_titles(root) if titles is None else titles
+    lines, content, blocks = _candidate_lines(root if in_place else copy.deepcopy(root), site_template)
+    dropped: dict[str, int] = {"site_template_block": blocks} if blocks else {}
     if site_template:
         from cleaning.templates import apply_site_template
 

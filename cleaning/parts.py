@@ -29,6 +29,9 @@ PART_HEADINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 【2016社區國際社工日活動方案2】: the title repeated with a number, in brackets
     ("bracketed_title_number", re.compile(r"^[【\[](?P<head>.*?\D)\s*(?P<num>\d{1,2})[】\]]$")),
 )
+# Every PART_HEADINGS pattern needs a 篇 or a closing bracket at the end: lines with neither are skipped
+# before the patterns are tried (most lines of a page).
+HEADING_HINT = re.compile(r"篇|[】\]]$")
 # 以基层基础建设年为重点,主题实践活动方案(共3篇)
 TOTAL_MARKER = re.compile(r"[（(]\s*共\s*(\d{1,2})\s*篇\s*[）)]")
 _HAN = re.compile("[\u4e00-\u9fff]")
@@ -86,12 +89,12 @@ def title_topic(title: str) -> str | None:
 def find_headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """Return (line index, part number, heading) for the best-supported heading pattern, in order."""
     best: list[tuple[int, int, str]] = []
+    candidates = [(i, line.strip()) for i, line in enumerate(lines) if len(line) <= HEADING_MAX_CHARS]
+    candidates = [(i, line) for i, line in candidates if HEADING_HINT.search(line)]
     for _name, pattern in PART_HEADINGS:
         hits = []
-        for i, line in enumerate(lines):
-            if len(line) > HEADING_MAX_CHARS:
-                continue
-            m = pattern.match(line.strip())
+        for i, line in candidates:
+            m = pattern.match(line)
             if m and (num := _to_int(m.group("num"))) > 0:
                 hits.append((i, num, m.group("head").strip()))
         # Keep the longest run numbered 1, 2, 3... (or starting at 2 when part 1's heading is lost).

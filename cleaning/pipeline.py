@@ -23,12 +23,12 @@ logger = logging.getLogger(__name__)
 
 # (name, version, function) in the order clean_page runs them.
 STEPS: tuple[tuple[str, int, Callable], ...] = (
-    ("decode", 3, decode_bytes),
+    ("decode", 4, decode_bytes),
     ("extract", 2, extract_content),
-    ("repair", 3, repair_text),
+    ("repair", 4, repair_text),
     ("parts", 2, split_parts),
     ("meta", 2, extract_meta),
-    ("script", 1, to_hans),
+    ("script", 2, to_hans),
     ("dedupkey", 1, content_hash),
 )
 PIPELINE_VERSION: str = "+".join(f"{name}{version}" for name, version, _ in STEPS)
@@ -155,14 +155,15 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
         root = parse_html(decoded.text)
     # meta reads the whole page first, so extraction may prune the tree in place instead of copying it
     facts = read_page_facts(root) if root is not None else None
-    extracted = _STEP["extract"](root, site_template=page.site_template, in_place=True)
+    titles = facts.page_titles if facts is not None else None
+    extracted = _STEP["extract"](root, site_template=page.site_template, in_place=True, titles=titles)
     repaired = _STEP["repair"]("\n".join(extracted.lines))
     meta = _STEP["meta"](root, extracted.content, extracted.lines, page.url, page.column, facts=facts)
     title = repair_text(meta.title).text
     lines = [ln for ln in repaired.text.split("\n") if ln.strip()]
     if lines and title and lines[0] == title:
         lines = lines[1:]  # the title is stored apart
-    if sum(len(part) for line in lines for part in line.split()) < MIN_CONTENT_CHARS:  # non-space chars
+    if sum(map(len, "".join(lines).split())) < MIN_CONTENT_CHARS:  # non-space chars
         return _dropped("no_content", page_flags, decoded)
 
     repairs = dict(repaired.repairs)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from cleaning.boilerplate import extract_content, filter_lines, parse_html
+from cleaning.boilerplate import count_han, count_han_many, extract_content, filter_lines, parse_html
 from cleaning.meta import extract_meta, parse_date, read_page_facts, strip_site_suffix
 from cleaning.parts import split_parts
 
@@ -53,7 +54,10 @@ def test_multi_block_notice_stays_whole_and_chrome_goes():
         ("浏览次数：128", True),
         ("分享到：微信 微博", True),
         ("下面是语文迷为大家带来的关于社会工作宣传周活动总结，希望对你有帮助。", True),
-        ("本次集中宣传的承办单位由各镇（街道）民政办确定，报市民政局备案，各单位要按照要求认真组织实施相关工作。", False),
+        (
+            "本次集中宣传的承办单位由各镇（街道）民政办确定，报市民政局备案，各单位要按照要求认真组织实施相关工作。",
+            False,
+        ),
         ("联系人：张三，联系电话：0536-3221234。", False),
     ],
 )
@@ -72,7 +76,9 @@ def test_tail_cut_after_prev_next():
 
 
 def test_table_rows_join_cells_with_tab():
-    html = page(f"<div><p>{PARA}</p><table><tr><th>序号</th><th>单位</th></tr><tr><td>1</td><td>青州市民政局</td></tr></table></div>")
+    html = page(
+        f"<div><p>{PARA}</p><table><tr><th>序号</th><th>单位</th></tr><tr><td>1</td><td>青州市民政局</td></tr></table></div>"
+    )
     assert "1\t青州市民政局" in text_of(html)
 
 
@@ -148,8 +154,10 @@ def test_attachments_are_absolute_with_type():
 def test_split_parts_pian_and_mismatch():
     lines = [
         "下面是小编整理的社区活动总结，供参考。",
-        "1.社区活动总结 篇一", "社区组织社工开展活动总结交流会，社区居民积极参与。",
-        "2.社区活动总结 篇二", "市交通运输局以灭鼠为重点的除害防病工作得到了全面开展。",
+        "1.社区活动总结 篇一",
+        "社区组织社工开展活动总结交流会，社区居民积极参与。",
+        "2.社区活动总结 篇二",
+        "市交通运输局以灭鼠为重点的除害防病工作得到了全面开展。",
     ]
     parts = split_parts(lines, "社区活动总结(共2篇)")
     assert [p.index for p in parts] == [1, 2]
@@ -160,8 +168,47 @@ def test_split_parts_pian_and_mismatch():
 
 
 def test_split_parts_bracket_numbers():
-    lines = ["2017年社工宣传周活动总结【1】", "宣传周活动总结内容一。", "2017年社工宣传周活动总结【2】", "宣传周活动总结内容二。"]
+    lines = [
+        "2017年社工宣传周活动总结【1】",
+        "宣传周活动总结内容一。",
+        "2017年社工宣传周活动总结【2】",
+        "宣传周活动总结内容二。",
+    ]
     assert [p.index for p in split_parts(lines, "社工宣传周活动总结")] == [1, 2]
+
+
+# Han ranges U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF and their neighbours: Yijing symbols U+4DC0-4DFF share the
+# high byte 0x4D with Han, ideographic punctuation, full-width forms, an astral ideograph (not counted: BMP only).
+EDGES = "\u33ff\u3400\u4dbf\u4dc0\u4dff\u4e00\u9fff\ua000\uf8ff\uf900\ufaff\ufb00。，（）ＡＢ\U00020000"
+
+
+@pytest.mark.parametrize("text", ["", "abc", EDGES, EDGES * 20, PARA * 3, "社工" + "x" * 100, "\U00020000" * 60])
+def test_count_han_matches_the_regex_on_short_and_long_text(text):
+    expected = len(re.findall("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text))
+    assert count_han(text) == expected
+    assert count_han_many([text, "", text, "民政局"]) == [expected, 0, expected, 3]
+    assert count_han_many(["a\x00社", "工"]) == [1, 1]  # a text holding the separator: counted one by one
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["1.社区活动总结 篇一", "2.社区活动总结 篇二"],  # pian_suffix
+        ["社工宣传周活动总结【1】", "社工宣传周活动总结[2]"],  # bracket_number
+        ["第一篇：社区活动总结", "第2篇 社区活动总结"],  # di_pian
+        ["【社区国际社工日活动方案1】", "【社区国际社工日活动方案2】"],  # bracketed_title_number
+    ],
+)
+def test_every_heading_style_splits(headings):
+    lines = [" " + headings[0] + " ", PARA, headings[1], PARA]  # headings are matched stripped
+    assert [p.index for p in split_parts(lines, "社区活动总结")] == [1, 2]
+
+
+def test_script_text_is_not_read_as_a_label_and_stays_in_the_tree():
+    root = parse_html(page(f"<script>var s = '来源：脚本单位';</script><div>来源：青州市民政局</div><p>{PARA}</p>"))
+    facts = read_page_facts(root)
+    assert "脚本单位" not in facts.page_text and "青州市民政局" in facts.page_text
+    assert root.find(".//script").text == "var s = '来源：脚本单位';"
 
 
 def test_normal_page_is_not_split():
