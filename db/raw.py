@@ -14,6 +14,10 @@ from db.store import open_raw, transaction
 # Outcomes of one fetch, as counted in run summaries.
 NEW, CHANGED, UNCHANGED, NOT_MODIFIED, ERROR = "new", "changed", "unchanged", "not_modified", "error"
 
+# Why the clean stage picks a page, the first that applies: never cleaned, raw bytes changed, an older pipeline
+# version, its site's template changed since, or none of these (cleaned again on request).
+STALE_REASONS = ("new", "raw_changed", "pipeline", "template", "reprocess")
+
 
 def utc_now() -> str:
     """Return the current UTC time as an ISO-8601 string with seconds."""
@@ -230,6 +234,55 @@ class RawStore:
         }
 
     # -- clean stage bookkeeping -------------------------------------------------------------------
+    def stale_page_reasons(
+        self,
+        pipeline_version: str,
+        *,
+        sites: list[str] | None = None,
+        since: str | None = None,
+        reprocess: bool = False,
+        template_digests: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """Return {page id: why it needs cleaning} for detail pages, in site and id order (STALE_REASONS).
+
+        A page is stale when it was never cleaned, its raw bytes changed, an older pipeline version cleaned it,
+        or (given `template_digests`, site id -> digest of its current template, "" for none) it was cleaned
+        with another template digest. Rows cleaned before digests were recorded (NULL) are not stale by
+        template until `adopt_template_digest` fills them in. With `reprocess`, every selected page is returned.
+        """
+        params: dict[str, object] = {"pipeline": pipeline_version}
+        digests = sorted((template_digests or {}).items())
+        # A never-matching first row keeps VALUES valid when there are no digests.
+        values = ", ".join(["(NULL, NULL)"] + [f"(:ts{i}, :td{i})" for i in range(len(digests))])
+        for i, (site_id, digest) in enumerate(digests):
+            params[f"ts{i}"], params[f"td{i}"] = site_id, digest
+        template_changed = (
+            "c.template_digest IS NOT NULL AND c.template_digest != COALESCE(t.digest, '')"
+            if template_digests is not None
+            else "0"
+        )
+        where = ["p.page_type = 'detail'"]
+        if sites:
+            where.append(f"p.site_id IN ({', '.join(f':s{i}' for i in range(len(sites)))})")
+            params.update({f"s{i}": site for i, site in enumerate(sites)})
+        if since:
+            where.append("p.last_seen >= :since")
+            params["since"] = since
+        sql = f"""WITH t(site_id, digest) AS (VALUES {values})
+                  SELECT p.site_id AS site_id, p.id AS id,
+                         CASE WHEN c.page_id IS NULL THEN 'new'
+                              WHEN c.raw_sha256 IS NOT p.sha256 THEN 'raw_changed'
+                              WHEN c.pipeline_version != :pipeline THEN 'pipeline'
+                              WHEN {template_changed} THEN 'template'
+                              ELSE 'reprocess' END AS reason
+                  FROM raw_pages p
+                  LEFT JOIN clean_status c ON c.page_id = p.id
+                  LEFT JOIN t ON t.site_id = p.site_id
+                  WHERE {" AND ".join(where)}"""
+        keep = "" if reprocess else "WHERE reason != 'reprocess'"
+        sql = f"SELECT id, reason FROM ({sql}) {keep} ORDER BY site_id, id"
+        return dict(self.db.execute(sql, params).fetchall())
+
     def stale_page_ids(
         self,
         pipeline_version: str,
@@ -237,22 +290,29 @@ class RawStore:
         sites: list[str] | None = None,
         since: str | None = None,
         reprocess: bool = False,
+        template_digests: dict[str, str] | None = None,
     ) -> list[str]:
-        """Return ids of detail pages whose cleaning is missing, older than the pipeline, or of changed bytes."""
-        where = ["p.page_type = 'detail'"]
-        params: list = []
-        if sites:
-            where.append(f"p.site_id IN ({','.join('?' * len(sites))})")
-            params.extend(sites)
-        if since:
-            where.append("p.last_seen >= ?")
-            params.append(since)
-        if not reprocess:
-            where.append("(c.page_id IS NULL OR c.pipeline_version != ? OR c.raw_sha256 IS NOT p.sha256)")
-            params.append(pipeline_version)
-        sql = f"""SELECT p.id FROM raw_pages p LEFT JOIN clean_status c ON c.page_id = p.id
-                  WHERE {" AND ".join(where)} ORDER BY p.site_id, p.id"""
-        return [row["id"] for row in self.db.query(sql, params)]
+        """Return ids of detail pages whose cleaning is missing or out of date (see stale_page_reasons)."""
+        return list(
+            self.stale_page_reasons(
+                pipeline_version, sites=sites, since=since, reprocess=reprocess, template_digests=template_digests
+            )
+        )
+
+    def adopt_template_digest(self, site_id: str, digest: str) -> int:
+        """Record `digest` on a site's pages cleaned before digests were recorded; return rows updated.
+
+        Called with the digest of the template the site had until now, before a refresh stores a new one, so
+        those pages count as made with it (the best knowledge there is) and a real change re-cleans them.
+        """
+        with transaction(self.db):
+            cursor = self.db.execute(
+                """UPDATE clean_status SET template_digest = ?
+                   WHERE template_digest IS NULL
+                     AND page_id IN (SELECT id FROM raw_pages WHERE site_id = ?)""",
+                [digest, site_id],
+            )
+        return cursor.rowcount
 
     def last_seen_by_page(self) -> dict[str, str]:
         """Return every detail page's last sighting by the crawler (200, 304 or error)."""

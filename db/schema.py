@@ -75,9 +75,18 @@ CREATE TABLE IF NOT EXISTS clean_status (
     outcome          TEXT NOT NULL,
     drop_reason      TEXT,
     document_ids     TEXT NOT NULL DEFAULT '[]',
-    cleaned_at       TEXT NOT NULL
+    cleaned_at       TEXT NOT NULL,
+    template_digest  TEXT
 );
 """
+
+# Columns added to raw.db tables since the file format was first released. An existing raw.db gains each
+# missing one when RawStore opens it (ALTER TABLE ... ADD COLUMN keeps every row, the new column starts NULL);
+# a new file has them from RAW_DDL above.
+RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
+    # The site-template digest a page was cleaned with; NULL on rows cleaned before digests were recorded.
+    "clean_status": {"template_digest": "TEXT"},
+}
 
 CORPUS_DDL = """
 CREATE TABLE IF NOT EXISTS documents (

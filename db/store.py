@@ -25,11 +25,24 @@ def _connect(path: Path) -> sqlite_utils.Database:
 
 
 def open_raw(path: Path) -> sqlite_utils.Database:
-    """Return raw.db with its schema applied."""
+    """Return raw.db with its schema applied, upgraded in place if an older release made it."""
     db = _connect(path)
     db.executescript(schema.RAW_DDL)
+    _add_missing_columns(db, schema.RAW_ADDED_COLUMNS)
     db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
     return db
+
+
+def _add_missing_columns(db: sqlite_utils.Database, added: dict[str, dict[str, str]]) -> None:
+    # Checked again inside the write transaction: crawl subprocesses may open the same file at the same moment.
+    for table, columns in added.items():
+        if set(columns) <= {c.name for c in db[table].columns}:
+            continue
+        with transaction(db):
+            have = {row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()}
+            for name, declaration in columns.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {declaration}")
 
 
 def _migrate(db: sqlite_utils.Database, migrations: dict[int, list[str]]) -> None:

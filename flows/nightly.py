@@ -10,7 +10,7 @@ from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.sites import load_registry
-from flows.clean import reclean
+from flows.clean import clean_stage
 from flows.crawl import CRAWL_WORKERS, crawl_stage, resolve_sites
 from flows.params import CleanOptions, CrawlOptions, SiteId
 from flows.report import publish_nightly_report
@@ -34,7 +34,7 @@ def _crawl_then_clean(
     crawl_stats = crawl_stage(
         site_ids, paths, registry, registry_path, crawl_options, full_walk=full_walk, fixture_proxy=fixture_proxy
     )
-    clean = reclean(sites=site_ids, options=clean_options, data_dir=str(paths.root), registry_path=registry_path)
+    clean = clean_stage(paths, registry, clean_options, sites=site_ids)
     result = {"crawl": crawl_stats, "clean": clean, "duration_s": round(time.monotonic() - started, 2)}
     publish_nightly_report(result, paths)
     failed = crawl_stats["failed_sites"]

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from zhcorpus.config import DEFAULT_BATCH_SIZE
+
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 
 
@@ -15,7 +17,10 @@ class CleanOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     batch_size: int = Field(
-        200, ge=1, le=5000, description="Pages per clean task; a few hundred keeps tasks few and memory flat."
+        DEFAULT_BATCH_SIZE,
+        ge=1,
+        le=5000,
+        description="Pages per clean task; a few hundred keeps tasks few and memory flat.",
     )
 
 

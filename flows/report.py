@@ -24,6 +24,8 @@ def _clean_section(clean: dict) -> str:
             f"Pipeline `{clean['pipeline_version']}` cleaned {clean['pages']} pages: "
             f"{docs.get('inserted', 0)} documents inserted, {docs.get('updated', 0)} updated, "
             f"{docs.get('unchanged', 0)} unchanged, {docs.get('removed', 0)} removed.",
+            render_counter("Why pages were cleaned", clean.get("reasons", {})),
+            f"Site templates changed: {', '.join(clean.get('templates_changed', [])) or 'none'}.",
             render_counter("Drops by reason", clean.get("drops", {})),
             render_counter("Encodings used", clean.get("encodings", {})),
             render_counter("Repairs", clean.get("repairs", {})),
@@ -50,7 +52,7 @@ def publish_clean_report(clean: dict, paths: DataPaths) -> None:
             "# zhcorpus re-clean",
             _clean_section(clean),
             _dedup_line(clean, stats),
-            f"Duration {clean['duration_s']:.1f} s. Duration {clean['duration_s']:.1f} s.",
+            f"Duration {clean['duration_s']:.1f} s.",
         ]
     )
     create_markdown_artifact(markdown=markdown, key="zhcorpus-reclean", description="Re-clean summary")

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 from cleaning.encoding import decode_bytes
 from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, PageInput, PageResult, clean_page
-from cleaning.templates import learn_site_template, merge_templates
+from cleaning.templates import learn_site_template, merge_templates, template_digest
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from db.ids import document_id_for
 from db.raw import RawPageRow, RawStore, utc_now
-from zhcorpus.config import DataPaths
+from zhcorpus.config import DEFAULT_BATCH_SIZE, DataPaths
 
-DEFAULT_BATCH_SIZE = 200
 # Pages per site a template is learned from: enough for recurring lines to stand out, cheap to decode.
 TEMPLATE_SAMPLE_PAGES = 60
 
@@ -63,15 +62,33 @@ def batched(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+def current_template_digests(raw: RawStore) -> dict[str, str]:
+    """Return site id -> digest of its stored template ("" when it drops nothing)."""
+    return {site_id: template_digest(template) for site_id, template in raw.site_templates().items()}
+
+
+def find_stale(
+    paths: DataPaths, *, sites: list[str] | None = None, since: str | None = None, reprocess: bool = False
+) -> dict[str, str]:
+    """Return {page id: reason} for pages to clean: new, raw_changed, pipeline, template (or all, with reprocess)."""
+    raw = RawStore(paths.raw_db)
+    try:
+        return raw.stale_page_reasons(
+            PIPELINE_VERSION,
+            sites=sites,
+            since=since,
+            reprocess=reprocess,
+            template_digests=current_template_digests(raw),
+        )
+    finally:
+        raw.close()
+
+
 def stale_pages(
     paths: DataPaths, *, sites: list[str] | None = None, since: str | None = None, reprocess: bool = False
 ) -> list[str]:
-    """Return the ids of pages the current pipeline has not cleaned yet (or all, with reprocess)."""
-    raw = RawStore(paths.raw_db)
-    try:
-        return raw.stale_page_ids(PIPELINE_VERSION, sites=sites, since=since, reprocess=reprocess)
-    finally:
-        raw.close()
+    """Return the ids of pages the current pipeline and templates have not cleaned yet (or all, with reprocess)."""
+    return list(find_stale(paths, sites=sites, since=since, reprocess=reprocess))
 
 
 def sync_last_seen(paths: DataPaths) -> int:
@@ -94,14 +111,22 @@ def sites_to_refresh(paths: DataPaths, page_ids: list[str]) -> list[str]:
         raw.close()
 
 
-def refresh_site_templates(paths: DataPaths, site_ids: list[str], registry: Registry) -> dict[str, int]:
-    """Learn each site's boilerplate template from a stable sample of its pages; return pages seen per site.
+@dataclass
+class TemplateRefresh:
+    """What a template refresh did."""
+
+    pages: dict[str, int] = field(default_factory=dict)  # site id -> pages its template was learned from
+    changed: list[str] = field(default_factory=list)  # sites whose template digest changed: re-clean them
+
+
+def refresh_site_templates(paths: DataPaths, site_ids: list[str], registry: Registry) -> TemplateRefresh:
+    """Learn each site's boilerplate template from a stable sample of its pages; report which ones changed.
 
     Deterministic (same pages, same template), so an unchanged re-run changes nothing. A site whose new sample
     is too thin keeps its previous template (merge_templates).
     """
     raw = RawStore(paths.raw_db)
-    seen: dict[str, int] = {}
+    refresh = TemplateRefresh()
     try:
         stored = raw.site_templates()
         for site_id in site_ids:
@@ -113,11 +138,46 @@ def refresh_site_templates(paths: DataPaths, site_ids: list[str], registry: Regi
                 if page.body
             ]
             template = merge_templates(stored.get(site_id), learn_site_template(htmls))
+            old_digest = template_digest(stored.get(site_id))
+            # Pages cleaned before digests were recorded count as made with the template the site had until now.
+            raw.adopt_template_digest(site_id, old_digest)
             raw.store_site_template(site_id, template)
-            seen[site_id] = len(htmls)
+            refresh.pages[site_id] = len(htmls)
+            if template_digest(template) != old_digest:
+                refresh.changed.append(site_id)
     finally:
         raw.close()
-    return seen
+    return refresh
+
+
+@dataclass
+class CleanPlan:
+    """The pages a clean run will clean, and why."""
+
+    page_ids: list[str]
+    reasons: Counter  # reason (db.raw.STALE_REASONS) -> pages
+    templates: TemplateRefresh
+
+
+def plan_clean(
+    paths: DataPaths,
+    registry: Registry,
+    *,
+    sites: list[str] | None = None,
+    since: str | None = None,
+    reprocess: bool = False,
+) -> CleanPlan:
+    """Pick the stale pages, refresh their sites' templates, and add every page of a site whose template changed.
+
+    Only sites with stale pages are refreshed, so an unchanged re-run costs one query.
+    """
+    stale = find_stale(paths, sites=sites, since=since, reprocess=reprocess)
+    if not stale:
+        return CleanPlan(page_ids=[], reasons=Counter(), templates=TemplateRefresh())
+    templates = refresh_site_templates(paths, sites_to_refresh(paths, list(stale)), registry)
+    if templates.changed:
+        stale = find_stale(paths, sites=sites, since=since, reprocess=reprocess)
+    return CleanPlan(page_ids=list(stale), reasons=Counter(stale.values()), templates=templates)
 
 
 def page_input(page: RawPageRow, registry: Registry, template: dict | None = None) -> PageInput:
@@ -185,6 +245,7 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
         outcomes: list[dict] = []
         cleaned_at = utc_now()
         templates = raw.site_templates()
+        digests = {site_id: template_digest(template) for site_id, template in templates.items()}
         for page in raw.pages(page_ids):
             summary.pages += 1
             site_counts = summary.by_site.setdefault(page.site_id, Counter())
@@ -216,6 +277,7 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
                     "drop_reason": reason,
                     "document_ids": json.dumps([r["id"] for r in rows]),
                     "cleaned_at": cleaned_at,
+                    "template_digest": digests.get(page.site_id, ""),
                 }
             )
         # Corpus first, then the bookkeeping: an interruption in between only means a redo next run.

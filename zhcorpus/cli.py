@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from zhcorpus.config import DATA_ENV, DataPaths, data_paths
+from zhcorpus.config import DATA_ENV, DEFAULT_BATCH_SIZE, DataPaths, data_paths
 from zhcorpus.errors import CommandError
 from zhcorpus.offline import keep_prefect_local
 
@@ -144,24 +144,28 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Clean stored pages into corpus.db (only stale ones unless --reprocess)."""
     from cleaning.pipeline import PIPELINE_VERSION
-    from zhcorpus.cleanjob import clean_pages, refresh_site_templates, sites_to_refresh, stale_pages, sync_last_seen
+    from zhcorpus.cleanjob import clean_pages, plan_clean, sync_last_seen
 
     paths = data_paths(args.data)
     if not paths.raw_db.exists():
         raise CommandError(f"{paths.raw_db} does not exist: run `zhcorpus crawl` first")
     registry = _registry(args)
     sync_last_seen(paths)
-    page_ids = stale_pages(paths, sites=args.sites, since=args.since, reprocess=args.reprocess)
-    print(f"pipeline {PIPELINE_VERSION}: {len(page_ids)} pages to clean", file=sys.stderr)
-    refresh_site_templates(paths, sites_to_refresh(paths, page_ids), registry)
-    summary = clean_pages(paths, page_ids, registry, batch_size=args.batch_size, progress=_progress("clean"))
+    plan = plan_clean(paths, registry, sites=args.sites, since=args.since, reprocess=args.reprocess)
+    why = ", ".join(f"{n} {reason}" for reason, n in plan.reasons.most_common())
+    print(
+        f"pipeline {PIPELINE_VERSION}: {len(plan.page_ids)} pages to clean" + (f" ({why})" if why else ""),
+        file=sys.stderr,
+    )
+    summary = clean_pages(paths, plan.page_ids, registry, batch_size=args.batch_size, progress=_progress("clean"))
     from zhcorpus.dedupjob import dedup_corpus
 
     dedup = dedup_corpus(paths, registry)
     print(
         f"dedup: {dedup.placed} documents placed, {dedup.joined_existing} joined an existing cluster", file=sys.stderr
     )
-    print(json.dumps({**summary.as_dict(), "dedup": dedup.as_dict()}, ensure_ascii=False, indent=2))
+    result = {**summary.as_dict(), "reasons": dict(plan.reasons), "templates_changed": plan.templates.changed}
+    print(json.dumps({**result, "dedup": dedup.as_dict()}, ensure_ascii=False, indent=2))
     return 0
 
 
@@ -271,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reprocess", action="store_true", help="clean every page again, not only stale ones")
     p.add_argument("--site", dest="sites", action="append", metavar="SITE", help="only this site (repeatable)")
     p.add_argument("--since", help="only pages seen since this ISO date")
-    p.add_argument("--batch-size", type=int, default=200, help="pages per batch (default 200)")
+    p.add_argument(
+        "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"pages per batch (default {DEFAULT_BATCH_SIZE})"
+    )
     p.set_defaults(func=cmd_clean)
 
     p = sub.add_parser("stats", help="corpus and last-run figures")

@@ -8,6 +8,9 @@ from pathlib import Path
 
 DATA_ENV = "ZHCORPUS_DATA"
 DEFAULT_DATA_DIR = "data"
+# Pages per batch (one Prefect task each). Each task costs the flow ~30 ms and the Prefect server ~40 ms of
+# CPU (state events, log lines): 500 rather than 200 saves about 1 s per 5,000 pages; memory stays a few MB.
+DEFAULT_BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)

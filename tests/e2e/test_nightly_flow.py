@@ -87,6 +87,7 @@ def test_second_run_is_incremental(runs):
     assert crawl["not_modified"] > 0, "validator-supporting sites should answer 304"
     assert runs["after_second"] == runs["after_first"], "documents changed on an unchanged re-run"
     assert runs["second"]["clean"]["pages"] == 0, "nothing was stale, so nothing should be re-cleaned"
+    assert runs["second"]["clean"]["reasons"] == {} and runs["second"]["clean"]["templates_changed"] == []
 
 
 def test_reprocess_changes_nothing(runs):
@@ -150,6 +151,10 @@ def test_nightly_publishes_artifacts(runs):
     assert {"zhcorpus-nightly", "zhcorpus-nightly-sites"} <= set(by_key)
     markdown = by_key["zhcorpus-nightly"].data
     assert "TOTAL" in markdown and "qingzhou-mzj" in markdown and "Dedup:" in markdown
+    # The first run cleaned every page because it was new, and the report says so.
+    clean = runs["first"]["clean"]
+    assert clean["reasons"] == {"new": clean["pages"]}
+    assert f"**Why pages were cleaned**\n- new: {clean['pages']}" in markdown
 
 
 def test_reposts_cluster_with_the_ministry_original(runs):
