@@ -52,13 +52,14 @@ def shingle_hashes(keys: list[str], ngram: int) -> ShingleBatch:
             h *= _POLY
             h += cps[k : k + n]
         h = mix64(h)
-    # Keep windows that start in a key and end in the same key.
-    starts = np.zeros(len(keys), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
-    valid = np.repeat(starts, counts) + (
-        np.arange(int(counts.sum())) - np.repeat(offsets[:-1].astype(np.int64), counts)
-    )
-    return ShingleBatch(h[valid], offsets)
+    # Keep windows that start in a key and end in the same key: drop those starting in a key's last
+    # ngram - 1 characters (a mask: cheaper than gathering the valid positions)
+    ends = np.cumsum(lengths)
+    keep = np.ones(n, dtype=bool)
+    for k in range(1, ngram):
+        last = ends[lengths >= k] - k
+        keep[last[last < n]] = False
+    return ShingleBatch(h[keep], offsets)
 
 
 def minhash_matrix(batch: ShingleBatch, num_perm: int) -> np.ndarray:
@@ -128,7 +129,8 @@ class SortedPostings:
         return sum(len(k) for k, _ in self.segments)
 
     def add(self, keys: np.ndarray, positions: np.ndarray) -> None:
-        """Add postings; positions must be larger than any already added (kept sorted within a key)."""
+        """Add postings; a key's postings keep insertion order (the LSH adds increasing positions, so the
+        earliest documents come first)."""
         if not len(keys):
             return
         order = np.argsort(keys, kind="stable")
@@ -136,14 +138,31 @@ class SortedPostings:
         while len(self.segments) > 1 and len(self.segments[-1][0]) * 2 >= len(self.segments[-2][0]):
             (k1, p1), (k2, p2) = self.segments[-2], self.segments[-1]
             keys_m, pos_m = np.concatenate([k1, k2]), np.concatenate([p1, p2])
-            order = np.argsort(keys_m, kind="stable")  # stable: earlier positions stay first
+            order = np.argsort(keys_m, kind="stable")  # stable: earlier postings stay first
             self.segments[-2:] = [(keys_m[order], pos_m[order])]
 
-    def lookup(self, keys: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Return (owner, position) for every posting whose key equals one of keys (owners[i] owns keys[i])."""
+    def lookup(
+        self, keys: np.ndarray, owners: np.ndarray, *, cap: int | None = None, rare_below: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (owner, position) for the postings whose key equals one of keys (owners[i] owns keys[i]),
+        and each key's total number of postings.
+
+        With ``cap``, at most the ``cap`` earliest postings of each key; with ``rare_below``, none for keys
+        with that many postings or more.
+        """
+        ranges = self.ranges(keys)
+        totals = np.zeros(len(keys), dtype=np.int64)
+        for left, right, _ in ranges:
+            totals += right - left
+        taken = np.zeros(len(keys), dtype=np.int64)
         out_o, out_p = [], []
-        for left, right, seg_pos in self.ranges(keys):
+        for left, right, seg_pos in ranges:
             counts = right - left
+            if cap is not None:
+                counts = np.minimum(counts, np.maximum(cap - taken, 0))
+                taken += counts
+            if rare_below is not None:
+                counts = np.where(totals < rare_below, counts, 0)
             total = int(counts.sum())
             if not total:
                 continue
@@ -152,8 +171,8 @@ class SortedPostings:
             out_p.append(seg_pos[starts + np.arange(total)])
         if not out_o:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        return np.concatenate(out_o), np.concatenate(out_p)
+            return empty, empty, totals
+        return np.concatenate(out_o), np.concatenate(out_p), totals
 
     def count(self, keys: np.ndarray) -> np.ndarray:
         """Return how many postings each key has."""

@@ -64,7 +64,7 @@ def dedup_jsonl(lines: Iterable[str], out: TextIO, *, source: str = "-", engine:
     docs = read_docs(lines, source)
     engine = engine or DedupEngine()
     assignments, clusters = place(engine, docs, engine.new_index())
-    for a in assignments:
+    for a in assignments[: len(docs)]:  # a fresh index has no earlier documents that could move
         cluster = clusters[a.cluster_id]
         row = {
             "id": a.id,
@@ -74,7 +74,7 @@ def dedup_jsonl(lines: Iterable[str], out: TextIO, *, source: str = "-", engine:
             "canonical_reason": cluster.canonical_reason,
         }
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return len(assignments)
+    return len(docs)
 
 
 @reports_errors

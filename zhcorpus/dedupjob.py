@@ -2,7 +2,10 @@
 
 The engine's index is persisted in corpus.db (`dedup_signatures`), so a nightly run only places new and
 changed documents against the whole corpus. What still needs placing is found by a query (documents without
-a signature, or whose text changed), so an interrupted run is completed by the next one.
+a signature, or whose text changed), so an interrupted run is completed by the next one. A run may also move
+earlier documents: a splice that joined a notice's cluster (or founded the cluster a notice joined) before
+its second notice arrived leaves it; their rows, links and both clusters are rewritten in the same
+transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class DedupSummary:
     """What one dedup run did."""
 
     placed: int = 0
+    moved: int = 0  # earlier documents that left their cluster (splices found out by a new notice)
     removed: int = 0
     clusters_touched: int = 0
     joined_existing: int = 0  # documents that joined a cluster founded by another document
@@ -60,7 +64,8 @@ def doc_input(row: dict, registry: Registry | None = None) -> DocInput:
 def place(
     engine: DedupEngine, docs: Sequence[DocInput], index: SignatureIndex
 ) -> tuple[list[Assignment], dict[str, ClusterInfo]]:
-    """Place documents (in arrival order) into the index; return assignments and their clusters by id."""
+    """Place documents (in arrival order) into the index; return assignments (the documents', then those of
+    earlier documents that moved) and the clusters they touched, by id."""
     assignments = engine.assign(list(docs), index)
     clusters = {c.cluster_id: c for c in engine.touched_clusters(assignments, index)}
     return assignments, clusters
@@ -127,10 +132,12 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
             ],
             INDEX_VERSION,
         )
-        summary.placed = len(assignments)
+        placed = {row["id"] for row in pending}
+        summary.placed = sum(1 for a in assignments if a.id in placed)
+        summary.moved = len(assignments) - summary.placed
         summary.removed = len(removed)
         summary.clusters_touched = len(clusters)
-        summary.joined_existing = sum(1 for a in assignments if a.cluster_id != a.id)
+        summary.joined_existing = sum(1 for a in assignments if a.id in placed and a.cluster_id != a.id)
         for link in links:
             summary.links[link["relation"]] = summary.links.get(link["relation"], 0) + 1
     finally:

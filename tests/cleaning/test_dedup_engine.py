@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import gc
+import json
+import os
+import subprocess
+import tempfile
 import unicodedata
+from pathlib import Path
 
+import numpy as np
+import opencc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaning import minhash
 from cleaning.dedup import (
+    FOREIGN_SHARE,
+    SECOND_SOURCE_SHARE,
+    T2S_PHRASE_CHARS,
     DedupEngine,
     DocInput,
     Guards,
+    Link,
     MemberInfo,
     SignatureIndex,
     choose_canonical,
@@ -77,6 +90,67 @@ def _reference_key(text: str) -> str:
 )
 def test_fast_dedup_key_matches_reference(text):
     assert dedup_key(text) == _reference_key(text)
+
+
+def t2s_dictionary_entries() -> list[tuple[str, str]]:
+    """Return (key, first value) of every dictionary the installed OpenCC t2s config uses, dumped to text
+    with the opencc_dict tool shipped in the opencc wheel."""
+    clib = Path(opencc.__file__).parent / "clib"
+    share = clib / "share" / "opencc"
+    config = json.loads((share / "t2s.json").read_text(encoding="utf-8"))
+    files = [d["dict"]["file"] for d in config.get("normalization", [])]
+    for step in config["conversion_chain"]:
+        files += [d["file"] for d in step["dict"].get("dicts", [step["dict"]])]
+    env = {**os.environ, "LD_LIBRARY_PATH": str(clib / "lib64")}
+    entries = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            out = Path(tmp) / f"{name}.txt"
+            cmd = [
+                str(clib / "bin" / "opencc_dict"),
+                "-i",
+                str(share / name),
+                "-o",
+                str(out),
+                "-f",
+                "ocd2",
+                "-t",
+                "text",
+            ]
+            subprocess.run(cmd, check=True, env=env, capture_output=True)
+            for line in out.read_text(encoding="utf-8").splitlines():
+                key, values = line.split("\t")
+                entries.append((key, values.split(" ")[0]))
+    return entries
+
+
+def test_t2s_phrase_chars_cover_every_phrase_rule():
+    # a text skips OpenCC when no character changes alone and none is in T2S_PHRASE_CHARS: so every rule
+    # whose key has no character that changes alone must change only T2S_PHRASE_CHARS characters
+    t2s = get_converter("t2s")
+    entries = t2s_dictionary_entries()
+    assert len(entries) > 5000
+    for key, value in entries:
+        if key == value or any(t2s.convert(c) != c for c in key):
+            continue
+        changed = set(key) if len(key) != len(value) else {a for a, b in zip(key, value, strict=True) if a != b}
+        assert changed <= set(T2S_PHRASE_CHARS), (key, value)
+
+
+@pytest.mark.parametrize("text", ["请及时答覆并反覆核对", "沈思往事，藉此说明", "一目瞭然", "關於開展養老服務"])
+def test_fold_texts_converts_phrase_rules_like_opencc(text):
+    expected = get_converter("t2s").convert(unicodedata.normalize("NFKC", text)).casefold()
+    assert fold_texts([text, "养老服务"])[0] == expected != text
+
+
+def test_postings_lookup_caps_and_skips_common_keys():
+    postings = minhash.SortedPostings()
+    postings.add(np.array([5, 5, 7], dtype=np.uint64), np.array([0, 1, 1]))
+    postings.add(np.array([5, 9], dtype=np.uint64), np.array([2, 2]))  # merged: earlier postings first
+    keys, owners = np.array([5, 7, 8], dtype=np.uint64), np.array([10, 11, 12])
+    assert [a.tolist() for a in postings.lookup(keys, owners)] == [[10, 10, 10, 11], [0, 1, 2, 1], [3, 1, 0]]
+    assert [a.tolist() for a in postings.lookup(keys, owners, cap=2)] == [[10, 10, 11], [0, 1, 1], [3, 1, 0]]
+    assert [a.tolist() for a in postings.lookup(keys, owners, rare_below=3)] == [[11], [1], [3, 1, 0]]
 
 
 @pytest.mark.parametrize(
@@ -200,6 +274,122 @@ def test_splice_never_shares_a_cluster_with_the_notices_it_holds(order):
     links = {(a.id, link.other_id, link.relation) for a in out.values() for link in a.links}
     for inner in ("a", "c"):  # one direction or the other, depending on which came first
         assert ("farm", inner, "contains") in links or (inner, "farm", "contained_in") in links
+
+
+# A notice long enough to dominate a splice of it and notice C (J(splice, A) above verify_jaccard): the
+# splice would join A's cluster, or A the splice's, unless C shows what the splice is.
+LONG_A = notice(BODY_A + BODY_B)
+NOTICE_C = notice(BODY_C, number=30)
+SPLICE_AC = "【资讯汇编】\n" + LONG_A + "\n" + NOTICE_C
+ORDERS = [
+    ("a", "farm", "c"),  # the splice joins A's cluster, C arrives later: the splice leaves
+    ("farm", "a", "c"),  # A joins the splice's cluster, C arrives later: A (and its copies) leave
+    ("farm", "a", "a2", "c"),
+    ("a", "farm", "a2", "c"),
+    ("a", "c", "farm"),  # C already there: the splice never joins
+    ("c", "farm", "a"),
+]
+
+
+def splice_docs(order) -> list[DocInput]:
+    texts = {"a": LONG_A, "a2": LONG_A.replace("，", ","), "c": NOTICE_C, "farm": SPLICE_AC}
+    return [DocInput(i, texts[i]) for i in order]
+
+
+def link_set(assignments) -> set[tuple[str, str, str]]:
+    """Return links as stored (contained_in as the other document's contains)."""
+    out = set()
+    for a in assignments:
+        for link in a.links:
+            if link.relation == "contained_in":
+                out.add((link.other_id, a.id, "contains"))
+            else:
+                out.add((a.id, link.other_id, link.relation))
+    return out
+
+
+def final_state(parts) -> tuple[dict[str, str], set[tuple[str, str, str]]]:
+    """Return (cluster per id, links) after applying assignments in order, later ones (moves) winning, and
+    dropping links to a moved document from documents it no longer shares a cluster with (as the store)."""
+    last = {a.id: a for a in parts}
+    clusters = {i: a.cluster_id for i, a in last.items()}
+    links = {(f, t, r) for f, t, r in link_set(last.values()) if r != "repost" or clusters[f] == clusters[t]}
+    return clusters, links
+
+
+def test_splice_joined_before_its_second_source_is_split_off():
+    engine = DedupEngine()
+    index = engine.new_index()
+    assert (
+        float(
+            (
+                engine.signature(DocInput("f", SPLICE_AC)).minhash == engine.signature(DocInput("a", LONG_A)).minhash
+            ).mean()
+        )
+        >= 0.6
+    )
+    first = {a.id: a for a in engine.assign(splice_docs(["a", "farm"]), index)}
+    assert first["farm"].cluster_id == "a"  # nothing yet shows the splice is one
+    out = engine.assign(splice_docs(["c"]), index)
+    assert [(a.id, a.cluster_id, a.moved_from) for a in out] == [("c", "c", None), ("farm", "farm", "a")]
+    assert out[1].links == [Link("a", "contains", 1.0)]
+    assert out[0].links == [Link("farm", "contained_in", 1.0)]
+    assert index.cluster("a").member_ids == ["a"] and index.cluster("farm").member_ids == ["farm"]
+
+
+def test_notice_that_joined_a_splice_leaves_with_its_copies():
+    engine = DedupEngine()
+    index = engine.new_index()
+    first = {a.id: a for a in engine.assign(splice_docs(["farm", "a", "a2"]), index)}
+    assert first["a"].cluster_id == first["a2"].cluster_id == "farm"
+    out = {a.id: a for a in engine.assign(splice_docs(["c"]), index)}
+    assert {i: (a.cluster_id, a.moved_from) for i, a in out.items()} == {
+        "c": ("c", None),
+        "a": ("a", "farm"),
+        "a2": ("a", "farm"),
+    }
+    assert out["a"].links == [Link("farm", "contained_in", 1.0)]
+    assert [link.other_id for link in out["a2"].links] == ["a"]
+    assert [c.member_ids for c in engine.touched_clusters(list(out.values()), index)] == [["c"], ["a", "a2"], ["farm"]]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_splice_ends_outside_notice_clusters_in_any_order_batch_and_incremental(order):
+    docs = splice_docs(order)
+    engine = DedupEngine()
+    batch = engine.assign(docs, engine.new_index())
+    clusters, links = final_state(batch)
+    assert clusters["farm"] == "farm" and clusters["c"] == "c" and clusters["a"] == "a"
+    assert clusters.get("a2", "a") == "a"
+    assert {("farm", "a", "contains"), ("farm", "c", "contains")} <= links
+    # one document per nightly run, the index saved and reloaded in between
+    index, parts = engine.new_index(), []
+    for doc in docs:
+        parts += engine.assign([doc], index)
+        index = engine.load_index(index.to_rows())
+    assert final_state(parts) == (clusters, links)
+    assert index.to_rows() == engine.load_index(index.to_rows()).to_rows()
+
+
+def test_copies_of_one_notice_holding_different_parts_of_a_new_document_are_not_split():
+    # full and two copies that dropped other sentences; a new excerpt is held by full and head, and a third
+    # of it by tail: tail is no other notice, so nothing leaves the cluster
+    sentences = [s + "。" for s in (BODY_A.format(y=2024) + BODY_C).split("。") if s]
+    docs = [
+        DocInput("full", "".join(sentences)),
+        DocInput("head", "".join(sentences[:9])),
+        DocInput("tail", "".join(sentences[2:])),
+        DocInput("excerpt", "".join(sentences[:4])),
+    ]
+    engine = DedupEngine()
+    index = engine.new_index()
+    out = {a.id: a for a in engine.assign(docs, index)}
+    excerpt = index.anchors(3)
+    held_by_tail = np.isin(excerpt, index.anchors(2)).mean()
+    assert FOREIGN_SHARE <= held_by_tail < SECOND_SOURCE_SHARE  # a splice-like split would move tail
+    assert [out[i].cluster_id for i in ("full", "head", "tail", "excerpt")] == ["full", "full", "full", "excerpt"]
+    assert out["excerpt"].links == [Link("full", "contained_in", 1.0)]
+    assert not any(a.moved_from for a in out.values())
 
 
 def test_no_chaining_through_a_bridge():
@@ -373,6 +563,18 @@ def test_changed_text_is_reassigned():
     engine.assign(corpus(), index)
     out = engine.assign([DocInput("b-copy", notice(BODY_C, number=30))], index)
     assert out[0].cluster_id == "c"
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_assign_leaves_the_garbage_collector_as_it_found_it(enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        engine = DedupEngine()
+        engine.assign(corpus(), engine.new_index())
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 def test_index_layout_must_match():

@@ -1,5 +1,7 @@
 """The corpus dedup job: persisted signatures, incremental runs, removals, interrupted writes."""
 
+import sqlite3
+
 import pytest
 
 from crawlers.sites import load_registry
@@ -106,13 +108,13 @@ def test_documents_left_unplaced_by_a_crash_are_placed_next_run(paths):
 def test_a_failure_inside_the_write_rolls_everything_back(paths, monkeypatch):
     real_apply = CorpusStore.apply_dedup
 
-    def failing(self, removed, signature_rows, links, linked, clusters):
+    def failing(self, removed, signature_rows, links, linked, clusters, index_version):
         # A cluster row violating NOT NULL, written after the signatures and links: the write fails midway.
-        broken = {"cluster_id": None, "canonical_id": None, "canonical_reason": None, "size": 0, "member_ids": []}
-        return real_apply(self, removed, signature_rows, links, linked, [*clusters, broken])
+        broken = {"cluster_id": "broken", "canonical_id": None, "canonical_reason": None, "size": 0, "member_ids": []}
+        return real_apply(self, removed, signature_rows, links, linked, [*clusters, broken], index_version)
 
     monkeypatch.setattr(CorpusStore, "apply_dedup", failing)
-    with pytest.raises(Exception):  # noqa: B017 - sqlite's constraint error
+    with pytest.raises(sqlite3.IntegrityError):
         dedup_corpus(paths, load_registry())
     monkeypatch.undo()
     store = CorpusStore(paths.corpus_db)
@@ -141,3 +143,68 @@ def test_an_index_of_another_engine_version_is_rebuilt(paths):
     assert summary.rebuilt and summary.placed == 3
     assert documents(paths) == before
     assert dedup_corpus(paths, load_registry()).rebuilt is False
+
+
+# A notice long enough to dominate a splice of it and a second notice: the splice joins its cluster until
+# the second notice arrives, in a later run.
+LONG_NOTICE = NOTICE + (
+    "四、宣传重点：各地要围绕社会工作在基层治理、社会救助、养老服务、儿童福利等领域的实践成果，组织开展社会工作进社区、"
+    "进机构、进学校活动，集中展示优秀社会工作服务项目和先进典型，讲好社会工作故事。五、组织保障：各级民政部门要加强"
+    "组织领导，明确责任分工，统筹利用传统媒体和新媒体平台，扩大宣传覆盖面和影响力，营造全社会支持社会工作的良好氛围。"
+)
+SECOND = (
+    "各区县民政局：为切实做好冬春季节流浪乞讨人员救助工作，保障流浪乞讨人员基本生活，现就有关事项通知如下。一、加大"
+    "街面巡查力度，各地救助管理机构要会同公安、城管等部门，在寒潮降温期间增加巡查频次，重点对桥梁涵洞、地下通道、废弃"
+    "房屋等区域开展排查。二、落实临时庇护措施，对不愿进站的要及时发放棉衣棉被和食品，防止发生冻伤冻亡事件。"
+    "青州市民政局 2024年11月5日"
+)
+SPLICE = "【资讯汇编】" + LONG_NOTICE + SECOND
+
+
+def add_documents(paths, make_document, docs):
+    store = CorpusStore(paths.corpus_db)
+    for doc_id, text, first_seen in docs:
+        row = make_document(doc_id, text, site_id="farm" if doc_id == "farm" else "mzb", first_seen=first_seen)
+        store.upsert_documents([doc_id], [row])
+    store.close()
+
+
+def dedup_state(paths):
+    """Return (cluster per document, links, clusters with their size, cluster per signature row)."""
+    store = CorpusStore(paths.corpus_db)
+    try:
+        return (
+            {r["id"]: r["cluster_id"] for r in store.db.query("SELECT id, cluster_id FROM documents")},
+            {(r["from_id"], r["to_id"], r["relation"]) for r in store.db.query("SELECT * FROM document_links")},
+            {r["cluster_id"]: r["size"] for r in store.db.query("SELECT * FROM clusters")},
+            {r["id"]: r["cluster_id"] for r in store.db.query("SELECT id, cluster_id FROM dedup_signatures")},
+        )
+    finally:
+        store.close()
+
+
+SPLICE_RUNS = [
+    [("a", LONG_NOTICE, "2026-01-01"), ("farm", SPLICE, "2026-01-02")],
+    [("c", SECOND, "2026-01-03")],
+]
+
+
+def test_a_splice_stored_in_a_notice_cluster_leaves_it_when_its_second_source_arrives(tmp_path, make_document):
+    paths = DataPaths(tmp_path)
+    add_documents(paths, make_document, SPLICE_RUNS[0])
+    dedup_corpus(paths, load_registry())
+    assert dedup_state(paths)[0] == {"a": "a", "farm": "a"}  # nothing shows yet that it is a splice
+    add_documents(paths, make_document, SPLICE_RUNS[1])
+    summary = dedup_corpus(paths, load_registry())
+    assert (summary.placed, summary.moved) == (1, 1)
+    clusters, links, sizes, rows = dedup_state(paths)
+    assert clusters == rows == {"a": "a", "farm": "farm", "c": "c"}
+    assert links == {("farm", "a", "contains"), ("farm", "c", "contains")}
+    assert sizes == {"a": 1, "farm": 1, "c": 1}
+    # the same documents in one run give the same corpus
+    batch = DataPaths(tmp_path / "batch")
+    batch.corpus_db.parent.mkdir(parents=True, exist_ok=True)
+    add_documents(batch, make_document, SPLICE_RUNS[0] + SPLICE_RUNS[1])
+    dedup_corpus(batch, load_registry())
+    assert dedup_state(batch) == (clusters, links, sizes, rows)
+    assert dedup_corpus(paths, load_registry()).placed == 0
