@@ -39,7 +39,8 @@ def _dedup_line(clean: dict, stats: dict) -> str:
     links = ", ".join(f"{n} {rel}" for rel, n in sorted(dedup.get("links", {}).items())) or "no new links"
     return (
         f"Dedup: {dedup.get('placed', 0)} documents placed, {dedup.get('joined_existing', 0)} joined an existing "
-        f"cluster ({links}). Corpus: {stats['documents']} documents, {stats['canonical_documents']} canonical, "
+        f"cluster ({links}), {dedup.get('moved', 0)} earlier documents moved out of a cluster (splices found out). "
+        f"Corpus: {stats['documents']} documents, {stats['canonical_documents']} canonical, "
         f"{stats['duplicates']} reposts and duplicates in {stats['dedup']['clusters_with_reposts']} clusters."
     )
 
