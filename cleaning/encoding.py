@@ -13,7 +13,7 @@ bytes are counted as undecodable.
 
 Speed: one strict UTF-8 pass over the page, then scoring on a sample of at most SAMPLE_BYTES taken from
 the non-ASCII-bearing stretches of the page, then one full decode with the chosen codec (all decoding
-is done by the C codecs) and, on GB18030/Big5 pages, one numpy pass looking for UTF-8 fragments.
+is done by the C codecs) and, on GB18030/Big5 pages, one bytes.translate pass looking for UTF-8 fragments.
 """
 
 from __future__ import annotations
@@ -22,10 +22,11 @@ import codecs
 import inspect
 import logging
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
 
 import chardet
-import numpy as np
 
 from cleaning.charfreq import COMMON_HANS, COMMON_HANT_ONLY, COMMON_HANZI, score_chinese
 
@@ -126,6 +127,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 # 0x3A-0x3F are never part of a GBK, GB18030, Big5 or UTF-8 multi-byte character, so a stretch after
 # one of them starts on a character boundary.
 _HIGH_STRETCH = re.compile(rb"[\x80-\xff][\x30-\x39\x40-\xff]*")
+_STRETCH_BREAK = re.compile(rb"[\x00-\x2f\x3a-\x3f]")  # a byte no stretch holds
 _NUL_PAIR = re.compile(rb"[\x01-\x7f]\x00|\x00[\x01-\x7f]")
 
 
@@ -183,14 +185,25 @@ def decode_counting(body: bytes, codec: str) -> tuple[str, int]:
 
 
 def sample_high_bytes(body: bytes, limit: int = SAMPLE_BYTES) -> bytes:
-    """Return up to limit bytes of the stretches of body that hold non-ASCII bytes, joined by spaces."""
+    """Return up to limit bytes of the stretches of body that hold non-ASCII bytes, joined by spaces.
+
+    The stretches, each counted with its joining space, are taken until they reach limit. They are found
+    by findall (in C) on chunks of body that end at a byte no stretch holds, so no stretch is cut.
+    """
     parts: list[bytes] = []
-    size = 0
-    for m in _HIGH_STRETCH.finditer(body):
-        parts.append(m.group(0))
-        size += m.end() - m.start() + 1
-        if size >= limit:
+    size = pos = 0
+    while pos < len(body):
+        stop = _STRETCH_BREAK.search(body, pos + 4 * limit + 1)
+        end = stop.start() if stop else len(body)
+        found = _HIGH_STRETCH.findall(body, pos, end)
+        totals = list(accumulate(len(part) + 1 for part in found))
+        k = bisect_left(totals, limit - size)  # the first stretch that reaches limit, if any
+        if k < len(found):
+            parts += found[: k + 1]
             break
+        parts += found
+        size += totals[-1] if totals else 0
+        pos = end
     return b" ".join(parts)
 
 
@@ -208,8 +221,14 @@ def _decode_utf8(body: bytes) -> tuple[str, int] | None:
         return None
 
 
+# Every byte but C0, C1 and F5-FF, which no UTF-8 character holds (deleted to count those).
+_SOMETIMES_UTF8 = bytes(b for b in range(256) if b not in (0xC0, 0xC1) and b < 0xF5)
+
+
 def _mostly_utf8(sample: bytes) -> bool:
     """Return True if sample is UTF-8 with a few broken bytes (a CMS cut a character, a stray byte)."""
+    if len(sample.translate(None, _SOMETIMES_UTF8)) > UTF8_MAX_BAD_SHARE * len(sample):
+        return False  # bytes never found in UTF-8 alone are too many: GBK or Big5 (no decode needed)
     valid = sample.decode("utf-8", errors="ignore")
     bad = len(sample) - len(valid.encode("utf-8"))
     if bad > UTF8_MAX_BAD_SHARE * len(sample):
@@ -242,13 +261,9 @@ def _score_sample(sample: bytes, codec: str) -> float:
         reads = text.split(" ")  # one per part, unless a decoder swallowed a space after a lead byte
         if len(reads) != len(parts):
             reads = [part.decode(codec, errors="replace") for part in parts]
-        clean_bytes, clean = 0, []
-        for part, read in zip(parts, reads, strict=False):
-            if "\ufffd" not in read:
-                clean_bytes += len(part)
-                clean.append(read)
-        if clean_bytes >= CLEAN_SHARE * len(sample):
-            return score_chinese(" ".join(clean))
+        read_clean = ["\ufffd" not in read for read in reads]
+        if sum(map(len, compress(parts, read_clean))) >= CLEAN_SHARE * len(sample):
+            return score_chinese(" ".join(compress(reads, read_clean)))
     return score_chinese(text)
 
 
@@ -268,17 +283,23 @@ _NODE_END = (b"<", b">", b"\n")
 # in a GBK or Big5 page. Legacy text holds such bytes by chance too; the fragment is then checked whole.
 
 
-def _utf8_pair_starts(body: bytes) -> np.ndarray:
-    """Return the offsets where two UTF-8 CJK characters start (numpy: a regex scan costs more than
-    the whole decode on GBK text, whose bytes keep entering the pattern)."""
-    if len(body) < 6:
-        return np.zeros(0, dtype=np.int64)
-    arr = np.frombuffer(body, dtype=np.uint8)
-    lead = (arr >= 0xE3) & (arr <= 0xE9)
-    cont = (arr >= 0x80) & (arr <= 0xBF)
-    n = len(arr) - 5
-    hit = lead[:n] & cont[1 : n + 1] & cont[2 : n + 2] & lead[3 : n + 3] & cont[4 : n + 4] & cont[5 : n + 5]
-    return np.flatnonzero(hit)
+def _utf8_pair_starts(body: bytes) -> list[int]:
+    """Return the offsets where two UTF-8 CJK characters start, in order.
+
+    Each byte is mapped to its role (L lead E3-E9, C continuation 80-BF, x other) by bytes.translate and
+    the pattern LCCLCC is found with bytes.find, both in C: a regex scan costs more than the whole decode
+    on GBK text, whose bytes keep entering the pattern.
+    """
+    roles = body.translate(_PAIR_ROLES)
+    starts: list[int] = []
+    at = roles.find(b"LCCLCC")
+    while at != -1:
+        starts.append(at)
+        at = roles.find(b"LCCLCC", at + 1)  # overlapping: three characters in a row hold two pairs
+    return starts
+
+
+_PAIR_ROLES = bytes(ord("L") if 0xE3 <= b <= 0xE9 else ord("C") if 0x80 <= b <= 0xBF else ord("x") for b in range(256))
 
 
 _SURROGATE_RUN = re.compile("[\udc80-\udcff]+")
@@ -424,7 +445,7 @@ def _decode_legacy_mixed(body: bytes, codec: str) -> tuple[str, int, str, int]:
     """
     spans: list[tuple[int, int, str]] = []
     pos = 0
-    for at in _utf8_pair_starts(body).tolist():
+    for at in _utf8_pair_starts(body):
         if at < pos:
             continue
         found = _utf8_fragment(body, at, at + 6, "gb18030" if codec == "gb18030" else "big5hkscs")

@@ -1,8 +1,8 @@
 """Script detection (simplified / traditional / mixed) and conversion to simplified with official OpenCC.
 
 Converters are built once per process, and each character's script class (traditional-only,
-simplified-only, neither) is memoised per process: detection is a set lookup per distinct character of
-a text, with a count only for texts that hold both kinds. Taiwan pages use ``tw2sp`` for phrasing
+simplified-only, neither) is memoised per process, also as an array over all code points: detection of a
+long text is one numpy lookup and count of its code points. Taiwan pages use ``tw2sp`` for phrasing
 (視訊 -> 视频): pages the site registry marks ``hant-tw``, and pages with no regional hint (none, or the
 registry's default ``hans``) whose text shows Taiwan origin (``taiwan_score``: ROC dates, 新臺幣, Taiwan
 agencies and places, Taiwan vocabulary, weighed against Hong Kong and mainland usage). tw2sp's phrase
@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 
+import numpy as np
 import opencc
 
 HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -52,6 +53,15 @@ def get_converter(config: str) -> opencc.OpenCC:
 NEUTRAL, TRAD_ONLY, SIMP_ONLY = 0, 1, 2
 _SCRIPT_CLASS: dict[str, int] = {}
 _SIMPLIFIED: dict[str, str] = {}  # traditional-only character -> its t2s form
+HAN_RANGES: tuple[tuple[int, int], ...] = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+# The same memo as an array over all code points for detect_script (a set of a long text's characters costs
+# a Python object per character; numpy counts at C speed). Only Han characters have a class to look up;
+# they are UNCLASSIFIED until first seen.
+UNCLASSIFIED = 3
+_CLASS_OF = np.full(0x110000, NEUTRAL, dtype=np.uint8)
+for _lo, _hi in HAN_RANGES:
+    _CLASS_OF[_lo : _hi + 1] = UNCLASSIFIED
+NUMPY_MIN_CHARS = 32  # below this, numpy's call overhead costs more than a set of the characters
 
 
 def _is_han(c: str) -> bool:
@@ -75,6 +85,7 @@ def script_classes(chars: Iterable[str]) -> dict[str, int]:
             as_trad = [get_converter("s2t").convert(c) for c in new]
         for c, s, t in zip(new, as_simp, as_trad, strict=True):
             _SCRIPT_CLASS[c] = TRAD_ONLY if s != c else SIMP_ONLY if t != c and c not in t else NEUTRAL
+            _CLASS_OF[ord(c)] = _SCRIPT_CLASS[c]
             if s != c:
                 _SIMPLIFIED[c] = s
     return _SCRIPT_CLASS
@@ -88,31 +99,44 @@ def simplify_chars(text: str) -> str:
 
 def detect_script(text: str) -> str:
     """Return "hans", "hant" or "mixed" by the share of traditional-only among script-specific chars."""
-    chars = set(text)
-    found = {_SCRIPT_CLASS.get(c) for c in chars}
-    if None in found:  # characters never seen in this process: classify them first
-        found = {script_classes(chars)[c] for c in chars}
-    classes = _SCRIPT_CLASS
-    if TRAD_ONLY not in found:
+    trad, simp = _script_counts(text) if len(text) >= NUMPY_MIN_CHARS else _script_counts_short(text)
+    if not trad:
         return "hans"  # no traditional-only character: share 0 (or no script-specific one at all)
-    if SIMP_ONLY not in found:
+    if not simp:
         return "hant"  # share 1
-    counts = Counter(text)  # counted in C; only the distinct characters are looked at below
-    trad = simp = 0
-    for c, n in counts.items():
-        k = classes.get(c)
-        if k == TRAD_ONLY:
-            trad += n
-        elif k == SIMP_ONLY:
-            simp += n
-    if trad + simp == 0:
-        return "hans"
     share = trad / (trad + simp)
     if share >= HANT_SHARE:
         return "hant"
     if share <= HANS_SHARE:
         return "hans"
     return "mixed"
+
+
+def _script_counts(text: str) -> tuple[int, int]:
+    """Return (traditional-only, simplified-only) characters of text, counted with numpy."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    counts = np.bincount(_CLASS_OF[codes], minlength=UNCLASSIFIED + 1)
+    if counts[UNCLASSIFIED]:  # Han characters never seen in this process: classify them first
+        unseen = np.unique(codes[_CLASS_OF[codes] == UNCLASSIFIED])
+        script_classes(map(chr, unseen.tolist()))
+        counts = np.bincount(_CLASS_OF[codes], minlength=UNCLASSIFIED + 1)
+    return int(counts[TRAD_ONLY]), int(counts[SIMP_ONLY])
+
+
+def _script_counts_short(text: str) -> tuple[int, int]:
+    """Return (traditional-only, simplified-only) characters of a short text, by its distinct characters;
+    when one kind is absent the other is only marked present (1): detect_script needs no count then."""
+    chars = set(text)
+    found = {_SCRIPT_CLASS.get(c) for c in chars}
+    if None in found:  # characters never seen in this process: classify them first
+        found = {script_classes(chars)[c] for c in chars}
+    if TRAD_ONLY not in found or SIMP_ONLY not in found:  # one kind at most: its count is all that matters
+        return int(TRAD_ONLY in found), int(SIMP_ONLY in found)
+    counts = Counter(text)  # counted in C; only the distinct characters are looked at below
+    classes = _SCRIPT_CLASS
+    trad = sum(n for c, n in counts.items() if classes.get(c) == TRAD_ONLY)
+    simp = sum(n for c, n in counts.items() if classes.get(c) == SIMP_ONLY)
+    return trad, simp
 
 
 # -- Taiwan origin from the text ----------------------------------------------------------------------
@@ -172,7 +196,12 @@ def taiwan_score(text: str) -> float:
 
 def looks_taiwanese(text: str) -> bool:
     """Return True if traditional-script text shows Taiwan origin (taiwan_score >= TAIWAN_MIN_SCORE)."""
-    return taiwan_score(text) >= TAIWAN_MIN_SCORE
+    if detect_script(text) == "hans":
+        return False  # score 0
+    taiwan = _evidence(text, _TAIWAN_RES)
+    if taiwan < TAIWAN_MIN_SCORE:
+        return False  # evidence of elsewhere only lowers the score: no need to look for it
+    return taiwan - _evidence(text, _ELSEWHERE_RES) >= TAIWAN_MIN_SCORE
 
 
 def to_hans(text: str, script_hint: str | None = None) -> str:

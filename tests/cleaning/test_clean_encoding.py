@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cleaning.encoding import decode_bytes, normalize_label
+from cleaning.encoding import (
+    UTF8_MAX_BAD_SHARE,
+    UTF8_MIN_CHARS,
+    _mostly_utf8,
+    _utf8_pair_starts,
+    decode_bytes,
+    normalize_label,
+    sample_high_bytes,
+)
 
 NOTICE = "关于开展2024年社会工作宣传周活动的通知。各区县民政局、各社会工作服务机构：请认真组织实施。"
 GBK_ONLY = "朱镕基同志与堃、喆两位社工代表座谈，会议由民政局主持。"  # 镕 堃 喆 are in GBK, not GB2312
@@ -199,3 +210,51 @@ def test_rare_characters_decode(text, codec):
 def test_short_non_chinese_snippets_are_not_read_as_chinese(text, codec):
     d = decode_bytes(text.encode(codec))
     assert d.encoding not in ("gb18030", "cp950", "big5hkscs", "utf-8")
+
+
+# -- fast paths give what their plain definitions give ------------------------------------------------
+_STRETCH = re.compile(rb"[\x80-\xff][\x30-\x39\x40-\xff]*")
+# Bytes that start, continue and break stretches, and lead or continue UTF-8 characters.
+_BYTES = st.sampled_from(
+    [b"a", b"<", b" ", b"=", b"?", b"@", b"9", b":", b"\xb0", b"\xa1", b"\x80", b"\xff", b"\xe4", b"\xb8", b"\xc0"]
+)
+
+
+def _sample_by_definition(body: bytes, limit: int) -> bytes:
+    """The stretches holding non-ASCII bytes, each counted with its space, taken until they reach limit."""
+    parts, size = [], 0
+    for m in _STRETCH.finditer(body):
+        parts.append(m.group(0))
+        size += len(m.group(0)) + 1
+        if size >= limit:
+            break
+    return b" ".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_BYTES, max_size=300).map(b"".join), st.sampled_from([0, 1, 7, 64, 2048]))
+def test_sample_takes_whole_stretches_until_the_limit(body, limit):
+    assert sample_high_bytes(body, limit) == _sample_by_definition(body, limit)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_BYTES, max_size=120).map(b"".join))
+def test_utf8_pair_starts_are_every_two_cjk_characters(body):
+    pairs = re.compile(rb"(?=[\xe3-\xe9][\x80-\xbf]{2}[\xe3-\xe9][\x80-\xbf]{2})")
+    assert _utf8_pair_starts(body) == [m.start() for m in pairs.finditer(body)]
+
+
+def _mostly_utf8_by_decoding(sample: bytes) -> bool:
+    valid = sample.decode("utf-8", errors="ignore")
+    bad = len(sample) - len(valid.encode("utf-8"))
+    good = len(valid) - len(valid.encode("ascii", errors="ignore"))
+    share = UTF8_MAX_BAD_SHARE
+    return bad <= share * len(sample) and good >= UTF8_MIN_CHARS and bad <= share * (good * 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([NOTICE, HANT, "abc ", "€", "é"]), max_size=12), st.sampled_from(["utf-8", "gb18030"]))
+def test_mostly_utf8_counts_bytes_never_in_utf8_like_a_decode(pieces, codec):
+    data = "".join(pieces).encode(codec, errors="ignore")
+    for sample in (data, data[1:], data + b"\xff", b"\xc0" + data[:40]):
+        assert _mostly_utf8(sample) == _mostly_utf8_by_decoding(sample)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from cleaning import repair
 from cleaning.repair import (
     fix_cjk_spaces,
     fix_doubled_punct,
@@ -138,3 +141,37 @@ def test_semicolon_before_ordinary_char_is_not_damage(text):
 
 def test_kunjinkao_flagged():
     assert any(f.startswith("kunjinkao:") for f in repair_text("锟斤拷锟斤拷标题").flags)
+
+
+# -- prefilters: each repair first looks for what its pattern cannot match without ----------------------
+# Han, the punctuation and spaces the patterns work on, pinyin letters, digits, variants and radicals.
+_REPAIR_TEXT = st.lists(
+    st.sampled_from(
+        [*"社会工作，、。；;：:！!？?,  (（)）huìdong45臵⼯", " 社", " 会 工", "慶;顒", "作!工", ",,", "，。"]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_REPAIR_TEXT)
+@example("慶;顒;顒!顒 社;;会")  # spots sharing a character: the regex takes every other one
+def test_prefilters_never_hide_a_match(text):
+    if repair._DOUBLED_PUNCT.search(text):
+        assert repair._DOUBLED_PUNCT_START.search(text)
+    if repair._LETTER_SPACED.search(text):
+        assert repair._LETTER_SPACED_PART.search(text)
+    if repair._HALF_PUNCT.search(text):
+        assert any(c in text for c in repair.HALF_TO_FULL)
+    assert repair._byte_shift_spots(text) == [m.group(1) for m in repair._BYTE_SHIFT.finditer(text)]
+    if repair._VARIANT_RE.search(text) or repair._RADICALS.search(text):
+        assert repair._VARIANT_OR_RADICAL.search(text)
+
+
+@pytest.mark.parametrize("text", ["会议(1)通知", "会(1 2)议", "第（3）条", "会（ ）议"])
+def test_pinyin_candidates_without_letters_never_read(text):
+    # what fix_pinyin_residue skips before reading: digits and spaces alone are no syllable
+    (m,) = repair._PINYIN_CANDIDATE.finditer(text)
+    assert not m.group(1).strip(repair._NOT_LETTERS)
+    assert not repair._residue_reading(text, m, toneless=True)
+    assert not repair._is_toned_pinyin(m.group(1))

@@ -3,12 +3,17 @@ rewritten; clean text (rare names, classical phrases, Cantonese, symbols) is nev
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaning.charfreq import COMMON_HANZI
-from cleaning.repair import SHIFT_WINDOW, find_shift_runs, repair_text
+from cleaning import repair
+from cleaning.charfreq import COMMON_HANZI, char_model
+from cleaning.repair import SHIFT_MIN_NATS, SHIFT_MIN_UNCOMMON, SHIFT_WINDOW, find_shift_runs, repair_text
+from cleaning.script import simplify_chars
 
 # Sentences written for these tests.
 GB_SENTENCES = [
@@ -106,3 +111,58 @@ ORDINARY_TEXT = st.text(alphabet=st.sampled_from(sorted(COMMON_HANZI) + list("�
 @given(ORDINARY_TEXT)
 def test_text_of_common_characters_is_never_flagged(text):
     assert find_shift_runs(text) == []
+
+
+# -- fast paths give what their plain definitions give ------------------------------------------------
+def test_uncommon_table_marks_exactly_what_a_run_spans_and_is_not_ordinary():
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    in_run = np.zeros(0x110000, dtype=bool)
+    in_run[[m.start() for m in re.finditer(f"[^{repair._SHIFT_BREAK}]", every)]] = True
+    ordinary = np.zeros(0x110000, dtype=bool)
+    ordinary[[ord(c) for c in repair._ORDINARY]] = True
+    assert np.array_equal(repair._uncommon_table(), in_run & ~ordinary)
+
+
+def _shift_runs_by_definition(text: str) -> list[tuple[int, int]]:
+    """find_shift_runs judging every window of every run, with no shortcut."""
+    model = char_model()
+    spans: list[tuple[int, int]] = []
+    text = text.replace("锟斤拷", "   ")
+    for m in repair._SHIFT_RUN.finditer(text):
+        run = m.group(0)
+        simple = simplify_chars(run)
+        simple = simple if len(simple) == len(run) else run
+        linked = [c + d in model.bigrams for c, d in zip(simple, simple[1:], strict=False)]
+        uncommon = [c not in repair._ORDINARY for c in run]
+        nats = model.surprisals(simple)
+        for i in range(len(run) - SHIFT_WINDOW + 1):
+            if any(linked[i : i + SHIFT_WINDOW - 1]) or sum(uncommon[i : i + SHIFT_WINDOW]) < SHIFT_MIN_UNCOMMON:
+                continue
+            if sum(nats[i : i + SHIFT_WINDOW]) < SHIFT_MIN_NATS * SHIFT_WINDOW:
+                continue
+            start, end = m.start() + i, m.start() + i + SHIFT_WINDOW
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
+# Common characters, uncommon ones (byte-shift output and rare names), breaks, and 锟斤拷.
+_MIXED = st.lists(st.sampled_from([*"社会救助通知工作，。 a1", *"龊贸窍绲捅灞荩椋鲣鳏", "锟斤拷"]), max_size=60).map(
+    "".join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED)
+def test_shift_runs_match_the_plain_definition(text):
+    assert find_shift_runs(text) == _shift_runs_by_definition(text)
+
+
+@pytest.mark.parametrize("sentence", GB_SENTENCES)
+def test_shift_runs_of_real_damage_match_the_plain_definition(sentence):
+    data = sentence.encode("gbk")
+    for at in range(0, len(data), 3):
+        damaged = drop_byte(data, at).decode("gb18030", errors="replace")
+        assert find_shift_runs(damaged) == _shift_runs_by_definition(damaged)

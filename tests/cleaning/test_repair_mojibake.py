@@ -218,3 +218,39 @@ def test_local_prior_of_clean_text_changes_nothing():
     for text in CLEAN:
         assert repair_text(text).text == text
         assert "mojibake_guessed_bytes" not in " ".join(repair_text(text).flags)
+
+
+# -- fast paths give what their plain definitions give ------------------------------------------------
+# UTF-8 text (CJK, kana, symbols, Latin, astral) damaged by a dropped or inserted byte, then read as GBK,
+# GB18030 or Big5: the texts a UTF-8-read-as-GBK check must tell from clean text.
+_UTF8_SOURCE = "发布通知社会救助、。，（）a1 ぁ㐀\u3000\uff01\uf900é\u0100\U00020000ǎ€—“”\ufffd"
+
+
+def _could_hold_by_decoding(text: str) -> bool:
+    try:
+        data = text.encode("gb18030")
+    except UnicodeEncodeError:
+        return True
+    return mojibake._TWO_CJK_IN_STRETCH.search(data.decode("utf-8", "surrogateescape")) is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=_UTF8_SOURCE, min_size=1, max_size=8),
+    st.lists(st.tuples(st.booleans(), st.integers(0, 40), st.integers(0, 255)), max_size=2),
+    st.sampled_from(["gbk", "gb18030", "cp950"]),
+)
+def test_utf8_read_as_gbk_prefilter_never_misses_a_run(source, damage, codec):
+    data = bytearray(source.encode("utf-8"))
+    for drop, at, byte in damage:
+        if drop and data:
+            del data[at % len(data)]
+        else:
+            data.insert(at % (len(data) + 1), byte)
+    text = bytes(data).decode(codec, errors="replace").replace("\ufffd", "")
+    assert mojibake._could_hold_utf8_as_gbk(text) == _could_hold_by_decoding(text)
+
+
+@pytest.mark.parametrize("text", CLEAN[:20])
+def test_utf8_read_as_gbk_prefilter_on_clean_text(text):
+    assert mojibake._could_hold_utf8_as_gbk(text) == _could_hold_by_decoding(text)

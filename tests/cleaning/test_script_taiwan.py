@@ -4,8 +4,23 @@ Hong Kong and mainland traditional-script pages; protected terms kept on every T
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cleaning.script import PROTECTED_TERMS, get_converter, looks_taiwanese, taiwan_score, to_hans
+from cleaning.script import (
+    HANS_SHARE,
+    HANT_SHARE,
+    PROTECTED_TERMS,
+    SIMP_ONLY,
+    TAIWAN_MIN_SCORE,
+    TRAD_ONLY,
+    detect_script,
+    get_converter,
+    looks_taiwanese,
+    script_classes,
+    taiwan_score,
+    to_hans,
+)
 
 # Sentences written for these tests: (text, from Taiwan?).
 ORIGIN_CASES = [
@@ -82,3 +97,43 @@ def test_protected_terms_are_needed(term):
 def test_protected_terms_kept_on_every_taiwan_path(term, hint):
     text = f"{TAIWAN_CONTEXT}辦理{term}相關業務。"
     assert get_converter("t2s").convert(term) in to_hans(text, hint)
+
+
+# -- fast paths give what their plain definitions give ------------------------------------------------
+def _script_by_definition(text: str) -> str:
+    """detect_script counting every character through the per-character memo."""
+    classes = script_classes(set(text))
+    trad = sum(1 for c in text if classes[c] == TRAD_ONLY)
+    simp = sum(1 for c in text if classes[c] == SIMP_ONLY)
+    if trad + simp == 0:
+        return "hans"
+    share = trad / (trad + simp)
+    return "hant" if share >= HANT_SHARE else "hans" if share <= HANS_SHARE else "mixed"
+
+
+# Traditional-only, simplified-only and shared characters, ASCII, and characters first seen here
+# (rare Han from each range the memo covers, a character outside it): short and long texts.
+def _shuffled(parts: tuple) -> str:
+    trad, simp, other, rng, times = parts
+    chars = trad + simp + other
+    return "".join(rng.sample(chars, k=len(chars))) * times  # repeated: long texts with the same shares
+
+
+_SCRIPT_TEXT = st.tuples(
+    st.text(alphabet="國會議員丟", max_size=300),
+    st.text(alphabet="国会议员丢", max_size=40),
+    st.text(alphabet="社工人a1，。㐂䶮鿋\uf91d\U00020000", max_size=100),
+    st.randoms(use_true_random=False),
+    st.integers(1, 30),
+).map(_shuffled)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SCRIPT_TEXT)
+def test_detect_script_counts_like_the_per_character_memo(text):
+    assert detect_script(text) == _script_by_definition(text)
+
+
+@pytest.mark.parametrize("text", [t for t, _ in ORIGIN_CASES])
+def test_looks_taiwanese_is_the_score_against_the_threshold(text):
+    assert looks_taiwanese(text) is (taiwan_score(text) >= TAIWAN_MIN_SCORE)
