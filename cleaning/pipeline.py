@@ -33,6 +33,7 @@ STEPS: tuple[tuple[str, int, Callable], ...] = (
 )
 PIPELINE_VERSION: str = "+".join(f"{name}{version}" for name, version, _ in STEPS)
 _STEP = {name: fn for name, _, fn in STEPS}
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 # Leading bytes of formats that are never HTML, whatever the Content-Type says.
 BINARY_MAGIC: tuple[bytes, ...] = (
@@ -143,7 +144,7 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
     bad = decoded.evidence.get("undecodable_bytes", 0)
     if bad:
         page_flags.append(f"undecodable_bytes:{bad}")
-        high = sum(1 for b in body if b > 0x7F) or 1
+        high = (len(body) - len(body.translate(None, _HIGH_BYTES))) or 1  # bytes >= 0x80, counted in C
         if bad > UNDECODABLE_SHARE * high:
             return _dropped("undecodable", page_flags, decoded)
     if decoded.confidence < LOW_CONFIDENCE:
