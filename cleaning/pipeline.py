@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from cleaning.boilerplate import extract_content, parse_html
-from cleaning.dedup import content_hash
+from cleaning.dedup_keys import content_hash
 from cleaning.encoding import decode_bytes
 from cleaning.meta import extract_meta, read_page_facts
 from cleaning.parts import part_title, split_parts

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
-from cleaning.dedup import DedupEngine, DocInput
+from cleaning.dedup import DedupEngine
+from cleaning.dedup_signatures import DocInput
 from zhcorpus.dedupjob import place
 from zhcorpus.errors import CommandError, reports_errors
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cleaning.dedup import INDEX_VERSION, ROW_COLUMNS, Assignment, ClusterInfo, DedupEngine, DocInput, SignatureIndex
+from cleaning.dedup import Assignment, DedupEngine
+from cleaning.dedup_index import INDEX_VERSION, ROW_COLUMNS, ClusterInfo, SignatureIndex
+from cleaning.dedup_signatures import DocInput
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from zhcorpus.config import DataPaths

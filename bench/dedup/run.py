@@ -27,7 +27,7 @@ ROOT = HERE.parents[1]
 
 
 def to_inputs(docs: list[dict]):
-    from cleaning.dedup import DocInput
+    from cleaning.dedup_signatures import DocInput
 
     return [
         DocInput(
@@ -246,9 +246,9 @@ def minhash_libraries(n_docs: int = 2000) -> dict:
 
     from bench.dedup.generate import generate
     from cleaning import minhash
-    from cleaning.dedup import _strip_folded, fold_texts
+    from cleaning.dedup_keys import fold_texts, strip_folded
 
-    keys = _strip_folded(fold_texts([d["text"] for d in generate(n_docs, 7)]))[0]
+    keys = strip_folded(fold_texts([d["text"] for d in generate(n_docs, 7)]))[0]
     grams = [[k[i : i + 5] for i in range(len(k) - 4)] for k in keys]
     t = time.perf_counter()
     for g in grams:

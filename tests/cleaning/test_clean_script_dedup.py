@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cleaning.dedup import content_hash, dedup_key
+from cleaning.dedup_keys import content_hash, dedup_key
 from cleaning.script import detect_script, get_converter, to_hans
 
 

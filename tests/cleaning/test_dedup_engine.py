@@ -17,23 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaning import minhash
-from cleaning.dedup import (
-    FOREIGN_SHARE,
-    SECOND_SOURCE_SHARE,
-    T2S_PHRASE_CHARS,
-    DedupEngine,
-    DocInput,
-    Guards,
-    Link,
-    MemberInfo,
-    SignatureIndex,
-    choose_canonical,
-    dedup_key,
-    extract_doc_numbers,
-    extract_years,
-    fold_texts,
-    guard_conflict,
-)
+from cleaning.dedup import FOREIGN_SHARE, DedupEngine, Link
+from cleaning.dedup_contain import SECOND_SOURCE_SHARE
+from cleaning.dedup_guards import Guards, extract_doc_numbers, extract_years, guard_conflict
+from cleaning.dedup_index import MemberInfo, SignatureIndex, choose_canonical
+from cleaning.dedup_keys import T2S_PHRASE_CHARS, dedup_key, fold_texts
+from cleaning.dedup_signatures import DocInput
 from cleaning.script import get_converter
 
 # Three unrelated notice bodies (~300-400 chars each), written for these tests.
