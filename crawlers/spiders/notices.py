@@ -189,8 +189,7 @@ class NoticesSpider(scrapy.Spider):
             return
         if self.list_pages_requested >= self.limits.max_list_pages:
             self._count("budget/max_list_pages")
-            logger.info("%s: list budget of %d pages reached at %s", self.site.id,
-                        self.limits.max_list_pages, url)
+            logger.info("%s: list budget of %d pages reached at %s", self.site.id, self.limits.max_list_pages, url)
             return
         self._seen_lists.add(key)
         self.list_pages_requested += 1

@@ -82,9 +82,7 @@ def registry_path(tmp_path: Path) -> Path:
 def make_spider(tmp_path: Path, registry_path: Path):
     """Return a factory for a NoticesSpider on the test registry, with injected known pages."""
 
-    def make(
-        site: str = "test-city-mzj", known: dict | None = None, registry: Path | None = None
-    ) -> NoticesSpider:
+    def make(site: str = "test-city-mzj", known: dict | None = None, registry: Path | None = None) -> NoticesSpider:
         spider = NoticesSpider(
             site=site, run_id="r1", raw_db=str(tmp_path / "raw.db"), registry=str(registry or registry_path)
         )

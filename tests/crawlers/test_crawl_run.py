@@ -162,8 +162,13 @@ def test_summary_line_is_json(runs):
 
 def test_a_failing_site_is_reported_not_raised(tmp_path):
     reported = []
-    summaries = crawl_sites(["mzb"], tmp_path / "raw.db", "run-x", timeout_s=0.2,
-                            progress=lambda site, summary: reported.append((site, summary)))
+    summaries = crawl_sites(
+        ["mzb"],
+        tmp_path / "raw.db",
+        "run-x",
+        timeout_s=0.2,
+        progress=lambda site, summary: reported.append((site, summary)),
+    )
     assert "timed out after 0.2 s" in summaries["mzb"]["error"]
     assert reported == [("mzb", summaries["mzb"])]  # progress is told about failures too
     assert RawStore(tmp_path / "raw.db").last_run()["stats"]["sites"]["mzb"]["error"]

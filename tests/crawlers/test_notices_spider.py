@@ -171,9 +171,7 @@ def test_redirected_detail_records_requested_and_final_url(make_spider):
     assert (item["url"], item["final_url"]) == (DETAILS[0], final)
 
 
-@pytest.mark.parametrize(
-    ("status", "error"), [(404, "http_404"), (304, None), (500, "http_500"), (200, None)]
-)
+@pytest.mark.parametrize(("status", "error"), [(404, "http_404"), (304, None), (500, "http_500"), (200, None)])
 def test_every_status_is_stored(make_spider, status, error):
     response = Response(DETAILS[0], status=status, request=Request(DETAILS[0], meta={"page_type": "detail"}))
     (item,) = make_spider().parse_detail(response)
@@ -205,7 +203,12 @@ def test_too_large_pages_wait_for_recheck_days(make_spider):
     # A page too large last time is not re-fetched every run, only after recheck_days.
     fetched = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
     too_large = KnownPage(
-        etag=None, last_modified=None, sha256=None, fetched_at=fetched, status=None, last_seen=fetched,
+        etag=None,
+        last_modified=None,
+        sha256=None,
+        fetched_at=fetched,
+        status=None,
+        last_seen=fetched,
         error="too_large",
     )
     spider = make_spider(known={DETAILS[1]: too_large})
