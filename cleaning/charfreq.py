@@ -259,3 +259,74 @@ def char_model() -> CharModel:
             bigrams[pair] = bget(pair, 0) + n
             inside[word[i]] = iget(word[i], 0) + n
     return CharModel(unigrams, bigrams, inside, initials, sum(unigrams.values()), words)
+
+
+# -- jieba's character HMM (finalseg): states B, M, E, S of a word, trained on running text ------------
+HMM_STATES = "BMES"
+HMM_UNSEEN = -20.0  # log emission of a character the HMM never saw in a state
+
+
+@dataclass(frozen=True)
+class CharHMM:
+    """jieba's word-position HMM: log start, transition and emission probabilities of B, M, E, S."""
+
+    start: dict[str, float]
+    trans: dict[str, dict[str, float]]
+    emit: dict[str, dict[str, float]]
+
+    def score(self, text: str) -> float:
+        """Return the log probability (forward algorithm) of each run of Han characters of text, summed.
+
+        A run after punctuation starts a word (B or S) and one before punctuation ends one (E or S); a run
+        at either end of text is cut from longer text, so any state may start or end it."""
+        total = 0.0
+        run: list[str] = []
+        prev_break = False  # the run follows punctuation, not the start of text
+        for c in [*text, None]:
+            if c is not None and _is_han(c):
+                run.append(c)
+                continue
+            if run:
+                total += self._forward(run, prev_break, c is not None and c >= "\x80" and not _is_surrogate(c))
+                run = []
+            prev_break = c is not None and not _is_surrogate(c)
+        return total
+
+    def _forward(self, run: list[str], starts_word: bool, ends_word: bool) -> float:
+        emit, trans = self.emit, self.trans
+        alpha = {}
+        for s in HMM_STATES:
+            if starts_word and s in "ME":
+                continue
+            alpha[s] = (self.start[s] if starts_word else -math.log(4)) + emit[s].get(run[0], HMM_UNSEEN)
+        for c in run[1:]:
+            nxt = {}
+            for s in HMM_STATES:
+                terms = [a + trans[p][s] for p, a in alpha.items() if s in trans[p]]
+                if terms:
+                    nxt[s] = _logsumexp(terms) + emit[s].get(c, HMM_UNSEEN)
+            alpha = nxt
+        finals = [a for s, a in alpha.items() if not ends_word or s in "ES"]
+        return _logsumexp(finals) if finals else HMM_UNSEEN
+
+
+def _is_surrogate(c: str) -> bool:
+    return "\udc80" <= c <= "\udcff"
+
+
+def _logsumexp(xs: list[float]) -> float:
+    m = max(xs)
+    return m + math.log(sum(math.exp(x - m) for x in xs))
+
+
+@cache
+def char_hmm() -> CharHMM:
+    """Return jieba's finalseg HMM (read once per process from the installed package)."""
+    import pickle
+
+    base = _package_file(JIEBA_PACKAGE, "finalseg")
+    parts = []
+    for name in ("prob_start.p", "prob_trans.p", "prob_emit.p"):
+        with open(base / name, "rb") as f:
+            parts.append(pickle.load(f))  # noqa: S301 - data shipped with the installed jieba package
+    return CharHMM(*parts)

@@ -388,9 +388,34 @@ def _best_fill(
             weight += OTHER_SCRIPT_PENALTY * sum(1 for c in decoded if classes.get(c) == SIMP_ONLY)
             decoded = simplify_chars(decoded)
         weight += prior.score(model, decoded)
+        if _HMM_W:
+            weight += _HMM_W * _hmm().score(decoded)
+        if _END_W:
+            weight += _END_W * _word_end_score(model, decoded)
         if best is None or (bad, -weight) < (best[0], -best[1]):
             best = (bad, weight, fill)
     return best[2] if best else None
+
+
+import os
+from cleaning.charfreq import char_hmm as _hmm
+_HMM_W = float(os.environ.get("HMM_W", "0"))
+_END_W = float(os.environ.get("END_W", "0"))
+
+
+def _word_end_score(model, decoded):
+    total = 0.0
+    for k in range(1, len(decoded)):
+        prev, c = decoded[k - 1], decoded[k]
+        if c in PUNCT_SET and _is_han(prev):
+            seen = model.unigrams.get(prev)
+            if seen:
+                ends = max(1 - model.inside.get(prev, 0) / seen, 0.02)
+                total += math.log(ends * model.chars / model.words)
+    return total
+
+
+PUNCT_SET = set("，。、；：？！”’》）】〕〉」』…")
 
 
 def _context_bonus(decoded: str, opened: str, closed: str) -> float:

@@ -17,6 +17,7 @@ from texts import (
     HANS_TITLE_PARTS,
     HANT_PARAGRAPHS,
     HANT_TITLE_PARTS,
+    HELDOUT2_PARAGRAPHS,
     HELDOUT_HANT_PARAGRAPHS,
     HELDOUT_PARAGRAPHS,
     HKSCS_PARAGRAPHS,
@@ -365,6 +366,7 @@ def clean_texts() -> list[str]:
         *OTHER_HANT_PARAGRAPHS,
         *HELDOUT_PARAGRAPHS,
         *HELDOUT_HANT_PARAGRAPHS,
+        *HELDOUT2_PARAGRAPHS,
         *titles,
     ]
 
@@ -410,12 +412,16 @@ CORRUPTIONS = (
 )
 
 
+LOST_BYTE_CLASSES = ("utf8-as-gbk", "utf8-as-gb18030")
+
+
 def build_corruptions() -> list[tuple[str, str, str]]:
     """Return (kind, damaged text, original) for every clean paragraph a class applies to, plus mixed runs.
 
     Mixed: a damaged title embedded in a clean sentence, to check repair run by run. Other: the
     OTHER_PARAGRAPHS (other kinds of notices, written after the guesser's hand word list was dropped).
     Heldout: the HELDOUT_PARAGRAPHS (written before the context-model changes, never used to choose them).
+    Heldout2: the HELDOUT2_PARAGRAPHS, for the two lost-byte classes only (a second held-out set).
     """
     out = []
     rng = random.Random(SEED + 3)
@@ -436,6 +442,8 @@ def build_corruptions() -> list[tuple[str, str, str]]:
                 if kind == "big5-as-latin1" and not _encodable(p, "cp950"):
                     continue
                 out.append((f"{kind}/{group}", corrupt(p, kind), p))
+        if kind in LOST_BYTE_CLASSES:
+            out += [(f"{kind}/heldout2", corrupt(p, kind), p) for p in HELDOUT2_PARAGRAPHS]
         for _ in range(8):
             title = make_title(rng, HANS_TITLE_PARTS)
             if kind == "big5-as-latin1":
