@@ -318,9 +318,9 @@ def _fill_lost(data: bytearray, codec: str, traditional: bool, prior: LocalPrior
     A candidate must make the UTF-8 around it valid; among those the likeliest window wins: its log
     probability under the character model (traditional text is looked up in its t2s form), with the
     pairs the document holds elsewhere raised by the document-local prior (LocalPrior), plus
-    CONSISTENT_BONUS for a byte the wrong decoder would have dropped before the byte that follows, and
-    the context bonuses of _context_bonus. Two lost bytes in a row are guessed together; longer gaps are
-    left alone.
+    CONSISTENT_BONUS for a byte the wrong decoder would have dropped before the byte that follows (a rule
+    when the damaged run goes on after the gap: _fill_candidates), and the context bonuses of
+    _context_bonus. Two lost bytes in a row are guessed together; longer gaps are left alone.
     """
     model = char_model()
     gaps = _find_gaps(data)
@@ -377,7 +377,7 @@ def _best_fill(
     opened = "".join(o for c, o in CLOSING.items() if head.count(o) > head.count(c))
     closed = "".join(c for c, o in CLOSING.items() if tail.count(c) > tail.count(o))
     best: tuple[int, float, bytes] | None = None
-    for fill, bonus in _fill_candidates(width, nxt, codec):
+    for fill, bonus in _fill_candidates(width, nxt, codec, _utf8_char_at(data, pos + width)):
         decoded = (before + fill + after).decode("utf-8", "surrogateescape")
         bad = len(_SURROGATE.findall(decoded))
         if bad >= base or (best is not None and bad > best[0]):
@@ -388,34 +388,9 @@ def _best_fill(
             weight += OTHER_SCRIPT_PENALTY * sum(1 for c in decoded if classes.get(c) == SIMP_ONLY)
             decoded = simplify_chars(decoded)
         weight += prior.score(model, decoded)
-        if _HMM_W:
-            weight += _HMM_W * _hmm().score(decoded)
-        if _END_W:
-            weight += _END_W * _word_end_score(model, decoded)
         if best is None or (bad, -weight) < (best[0], -best[1]):
             best = (bad, weight, fill)
     return best[2] if best else None
-
-
-import os
-from cleaning.charfreq import char_hmm as _hmm
-_HMM_W = float(os.environ.get("HMM_W", "0"))
-_END_W = float(os.environ.get("END_W", "0"))
-
-
-def _word_end_score(model, decoded):
-    total = 0.0
-    for k in range(1, len(decoded)):
-        prev, c = decoded[k - 1], decoded[k]
-        if c in PUNCT_SET and _is_han(prev):
-            seen = model.unigrams.get(prev)
-            if seen:
-                ends = max(1 - model.inside.get(prev, 0) / seen, 0.02)
-                total += math.log(ends * model.chars / model.words)
-    return total
-
-
-PUNCT_SET = set("，。、；：？！”’》）】〕〉」』…")
 
 
 def _context_bonus(decoded: str, opened: str, closed: str) -> float:
@@ -440,24 +415,44 @@ def _looks_traditional(text: str) -> bool:
     return sum(1 for c in text if classes.get(c) == TRAD_ONLY) > sum(1 for c in text if classes.get(c) == SIMP_ONLY)
 
 
-def _fill_candidates(width: int, nxt: int | None, codec: str) -> list[tuple[bytes, float]]:
+def _fill_candidates(width: int, nxt: int | None, codec: str, run_goes_on: bool = False) -> list[tuple[bytes, float]]:
     """Return (bytes, bonus) for each byte string of length width that may have been lost before nxt.
 
     The bonus goes to bytes the wrong decoder would really have dropped before the byte that follows
-    (the following byte may belong to text joined later, so this is evidence, not a rule).
+    (the following byte may belong to text joined later, so this is evidence, not a rule). When the
+    damaged run goes on after the gap (run_goes_on: a UTF-8 character starts at nxt), the decoder read nxt
+    right after the lost byte, so a byte it would not have dropped there is ruled out.
     """
 
     def dropped(value: int, following: int | None) -> bool:
         return following is None or following == _LOST or _gbk_rejects(value, following, codec)
 
     if width == 1:
-        return [(bytes((v,)), CONSISTENT_BONUS * dropped(v, nxt)) for v in UTF8_FILL_BYTES]
+        return [
+            (bytes((v,)), CONSISTENT_BONUS * dropped(v, nxt))
+            for v in UTF8_FILL_BYTES
+            if not run_goes_on or dropped(v, nxt)
+        ]
     return [
         (bytes((a, b)), CONSISTENT_BONUS * (dropped(a, b) + dropped(b, nxt)) / 2)
         for a in UTF8_FILL_BYTES
         for b in UTF8_FILL_BYTES
-        if dropped(a, b)
+        if dropped(a, b) and (not run_goes_on or dropped(b, nxt))
     ]
+
+
+def _utf8_char_at(data: bytes | bytearray, pos: int) -> bool:
+    """Return True if a multi-byte UTF-8 character starts at data[pos]: the damaged run goes on there
+    (clean text around a damaged run, re-encoded as GB18030, rarely reads as UTF-8)."""
+    lead = data[pos] if pos < len(data) else 0
+    size = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
+    if not size:
+        return False
+    try:
+        bytes(data[pos : pos + size]).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _VALID_RUN = re.compile("[^\udc80-\udcff]+")

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 STEPS: tuple[tuple[str, int, Callable], ...] = (
     ("decode", 4, decode_bytes),
     ("extract", 2, extract_content),
-    ("repair", 4, repair_text),
+    ("repair", 5, repair_text),
     ("parts", 2, split_parts),
     ("meta", 2, extract_meta),
     ("script", 2, to_hans),

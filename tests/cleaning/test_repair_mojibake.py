@@ -125,6 +125,31 @@ def test_utf8_as_gbk_numerals_and_frequent_single_characters(original, codec):
     assert repair_text(damaged).text == original
 
 
+@pytest.mark.parametrize("codec", ["gbk", "gb18030"])
+def test_lost_bytes_ruled_out_by_the_byte_read_after_them(codec):
+    # U+3000 (E3 80 80) before 本 (E6 ...) lost its last two bytes; 。 (E3 80 82) is likelier text, but
+    # 82 E6 is a GBK character, so a decoder reading E6 right after it would not have dropped 82
+    original = "第1条　本办法自2024年1月1日起施行。第2条　本办法由市民政局负责解释。"
+    damaged = original.encode().decode(codec, errors="replace")
+    assert damaged.count("\ufffd") >= 4
+    assert repair_text(damaged).text == original
+
+
+def test_fill_candidates_rule_out_bytes_only_when_the_run_goes_on():
+    # 0x82 0xE6 decodes as one GBK character: 0x82 was not the byte dropped before 0xE6 ...
+    assert not mojibake._gbk_rejects(0x82, 0xE6, "gbk")
+    inside = dict(mojibake._fill_candidates(1, 0xE6, "gbk", run_goes_on=True))
+    assert 0x82 not in {fill[0] for fill in inside}
+    assert all(bonus == mojibake.CONSISTENT_BONUS for bonus in inside.values())
+    # ... unless the byte after the gap may belong to text joined later (clean text re-encoded)
+    joined = dict(mojibake._fill_candidates(1, 0xE6, "gbk"))
+    assert joined[bytes((0x82,))] == 0
+    data = bytearray("本".encode()) + "本".encode("gb18030")
+    assert mojibake._utf8_char_at(data, 0)
+    assert not mojibake._utf8_char_at(data, 3)
+    assert not mojibake._utf8_char_at(data, len(data))
+
+
 def test_char_model_priors_for_characters_outside_the_dictionary():
     model = char_model()
     assert model.logp("〇") == model.logp("零")
