@@ -283,22 +283,6 @@ class RawStore:
         sql = f"SELECT id, reason FROM ({sql}) {keep} ORDER BY site_id, id"
         return dict(self.db.execute(sql, params).fetchall())
 
-    def stale_page_ids(
-        self,
-        pipeline_version: str,
-        *,
-        sites: list[str] | None = None,
-        since: str | None = None,
-        reprocess: bool = False,
-        template_digests: dict[str, str] | None = None,
-    ) -> list[str]:
-        """Return ids of detail pages whose cleaning is missing or out of date (see stale_page_reasons)."""
-        return list(
-            self.stale_page_reasons(
-                pipeline_version, sites=sites, since=since, reprocess=reprocess, template_digests=template_digests
-            )
-        )
-
     def adopt_template_digest(self, site_id: str, digest: str) -> int:
         """Record `digest` on a site's pages cleaned before digests were recorded; return rows updated.
 

@@ -84,13 +84,6 @@ def find_stale(
         raw.close()
 
 
-def stale_pages(
-    paths: DataPaths, *, sites: list[str] | None = None, since: str | None = None, reprocess: bool = False
-) -> list[str]:
-    """Return the ids of pages the current pipeline and templates have not cleaned yet (or all, with reprocess)."""
-    return list(find_stale(paths, sites=sites, since=since, reprocess=reprocess))
-
-
 def sync_last_seen(paths: DataPaths) -> int:
     """Carry the crawler's latest sightings (304s, unchanged pages) onto their documents; return rows moved."""
     raw = RawStore(paths.raw_db)

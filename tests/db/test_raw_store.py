@@ -29,7 +29,7 @@ def test_outcomes_sequence(tmp_path):
     assert store.record_fetch(fetch(status=304, body=None)) == "not_modified"
     assert store.record_fetch(fetch(body=b"<html>v2</html>")) == "changed"
     assert store.record_fetch(fetch(status=500, body=b"oops")) == "error"
-    (page_id,) = store.stale_page_ids("v1")
+    (page_id,) = list(store.stale_page_reasons("v1"))
     (page,) = store.pages([page_id])
     assert page.body == b"<html>v2</html>", "a 500 must not overwrite the good body"
     history = list(store.db.query("SELECT body FROM raw_history"))
@@ -50,14 +50,14 @@ def test_known_pages_keyed_by_canonical_url(tmp_path):
 def test_failure_without_response_is_kept_with_reason(tmp_path):
     store = RawStore(tmp_path / "raw.db")
     assert store.record_fetch(fetch(status=None, body=None, error="too_large")) == "error"
-    (page,) = store.pages(store.stale_page_ids("v1"))
+    (page,) = store.pages(list(store.stale_page_reasons("v1")))
     assert page.body is None and page.error == "too_large"
 
 
 def test_stale_pages_follow_version_and_bytes(tmp_path):
     store = RawStore(tmp_path / "raw.db")
     store.record_fetch(fetch())
-    (page_id,) = store.stale_page_ids("v1")
+    (page_id,) = list(store.stale_page_reasons("v1"))
     (page,) = store.pages([page_id])
     store.record_clean_outcomes(
         [
@@ -72,11 +72,11 @@ def test_stale_pages_follow_version_and_bytes(tmp_path):
             }
         ]
     )
-    assert store.stale_page_ids("v1") == []
-    assert store.stale_page_ids("v2") == [page_id]
-    assert store.stale_page_ids("v1", reprocess=True) == [page_id]
+    assert list(store.stale_page_reasons("v1")) == []
+    assert list(store.stale_page_reasons("v2")) == [page_id]
+    assert list(store.stale_page_reasons("v1", reprocess=True)) == [page_id]
     store.record_fetch(fetch(body=b"<html>v2</html>"))
-    assert store.stale_page_ids("v1") == [page_id]
+    assert list(store.stale_page_reasons("v1")) == [page_id]
 
 
 def outcome(page_id, sha256, *, version="v1", digest=""):
@@ -99,7 +99,7 @@ def two_sites(store):
         "run1", "other", "detail", "http://b.example/1.html", None, 200, {}, b"<html>b</html>", "2026-01-01", None
     )
     store.record_fetch(other)
-    return {p.site_id: (p.id, p.sha256) for p in store.pages(store.stale_page_ids("v1"))}
+    return {p.site_id: (p.id, p.sha256) for p in store.pages(list(store.stale_page_reasons("v1")))}
 
 
 def test_stale_reasons_name_the_first_cause(tmp_path):
@@ -126,7 +126,7 @@ def test_template_digest_makes_only_that_sites_pages_stale(tmp_path):
     # A site whose template is gone (no stored template) counts as "" and so differs from "aaa".
     assert store.stale_page_reasons("v1", template_digests={}) == {a_id: "template"}
     # Without digests to compare, templates are not looked at.
-    assert store.stale_page_ids("v1") == []
+    assert list(store.stale_page_reasons("v1")) == []
 
 
 def test_rows_without_a_digest_adopt_the_sites_old_one(tmp_path):

@@ -11,7 +11,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from crawlers.run import crawl_sites
 from crawlers.sites import load_registry
 from db.ids import new_run_id
-from zhcorpus.cleanjob import clean_pages, stale_pages
+from zhcorpus.cleanjob import clean_pages, plan_clean
 from zhcorpus.config import DataPaths
 from zhcorpus.prefect_local import free_port, up
 
@@ -33,7 +33,7 @@ def stack(tmp_path_factory):
     paths = DataPaths(data_dir)
     registry = load_registry()
     crawl_sites([s.id for s in registry.enabled()], paths.raw_db, new_run_id())
-    clean_pages(paths, stale_pages(paths), registry)
+    clean_pages(paths, plan_clean(paths, registry).page_ids, registry)
     stack = up(tmp_path_factory.mktemp("prefect-home"), data_dir, free_port())
     try:
         with temporary_settings({PREFECT_API_URL: stack.api_url}):
