@@ -18,20 +18,13 @@ from cleaning.dedup import DedupEngine
 from cleaning.dedup_signatures import DocInput
 from zhcorpus.dedupjob import place
 from zhcorpus.errors import CommandError, reports_errors
+from zhcorpus.jsonl import read_objects
 
 
 def read_docs(lines: Iterable[str], source: str = "-") -> list[DocInput]:
     """Return DocInputs parsed from JSONL lines; blank lines are skipped; errors name the line number."""
     docs, seen = [], set()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"{source}:{n}: invalid JSON ({exc.msg})") from exc
-        if not isinstance(obj, dict):
-            raise CommandError(f"{source}:{n}: expected a JSON object")
+    for n, obj in read_objects(lines, lambda n: f"{source}:{n}"):
         doc_id, text = obj.get("id"), obj.get("text")
         if doc_id is None or isinstance(doc_id, (dict, list, bool)):
             raise CommandError(f"{source}:{n}: missing or invalid 'id'")

@@ -15,6 +15,7 @@ from typing import TextIO
 from cleaning.encoding import decode_bytes
 from cleaning.repair import repair_text
 from zhcorpus.errors import CommandError, reports_errors
+from zhcorpus.jsonl import read_objects
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -47,14 +48,8 @@ def cmd_repair_text(args: argparse.Namespace) -> int:
     if not args.jsonl:
         out.write(repair_text(inp.read()).text)
         return 0
-    for number, line in enumerate(inp, 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CommandError(f"stdin line {number}: not JSON ({exc.msg})") from exc
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+    for number, record in read_objects(inp, lambda n: f"stdin line {n}"):
+        if not isinstance(record.get("text"), str):
             raise CommandError(f"stdin line {number}: expected an object with a string `text`")
         repaired = repair_text(record["text"])
         record["text"] = repaired.text
