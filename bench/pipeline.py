@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.machine import machine_info  # noqa: E402
-from zhcorpus.offline import keep_prefect_local  # noqa: E402
+from jobs.offline import keep_prefect_local  # noqa: E402
 
 keep_prefect_local()
 
@@ -159,9 +159,9 @@ def direct_run(data: Path, site: BenchSite, notices: int) -> dict:
     from crawlers.sites import load_registry
     from db.ids import new_run_id
     from db.raw import RawStore
-    from zhcorpus.cleanjob import clean_pages, plan_clean, sync_last_seen
-    from zhcorpus.config import DataPaths
-    from zhcorpus.dedupjob import dedup_corpus
+    from jobs.clean import clean_pages, plan_clean, sync_last_seen
+    from jobs.config import DataPaths
+    from jobs.dedup import dedup_corpus
 
     paths = DataPaths(data)
     with CpuMeter(site) as meter:

@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from cleaning.boilerplate import extract_content, parse_html
-from cleaning.dedup_keys import content_hash
-from cleaning.encoding import decode_bytes
-from cleaning.meta import extract_meta, read_page_facts
-from cleaning.parts import part_title, split_parts
-from cleaning.repair import repair_text
-from cleaning.script import detect_script, to_hans
+from cleaning.decode.encoding import decode_bytes
+from cleaning.decode.repair import repair_text
+from cleaning.dedup.keys import content_hash
+from cleaning.extract.boilerplate import extract_content
+from cleaning.extract.html import parse_html
+from cleaning.extract.meta import extract_meta, read_page_facts
+from cleaning.extract.parts import part_title, split_parts
+from cleaning.text.script import detect_script, to_hans
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class PageInput:
     encoding_hint: str | None = None
     script_hint: str | None = None
     column: str | None = None
-    site_template: Mapping | None = None  # from cleaning.templates.learn_site_template; None = none learned
+    site_template: Mapping | None = None  # from cleaning.extract.templates.learn_site_template; None = none learned
 
 
 @dataclass

@@ -14,8 +14,8 @@ from crawlers.sites import Registry, load_registry
 from flows.params import CleanOptions, SiteId, check_sites
 from flows.report import publish_clean_report
 from flows.tasks import clean_batch_task, dedup_task
-from zhcorpus.cleanjob import CleanSummary, batched, plan_clean, sync_last_seen
-from zhcorpus.config import DataPaths, data_paths
+from jobs.clean import CleanSummary, batched, plan_clean, sync_last_seen
+from jobs.config import DataPaths, data_paths
 
 
 def clean_stage(

@@ -14,7 +14,7 @@ from db.raw import RawStore
 from flows.params import CrawlOptions, SiteId, check_sites
 from flows.report import publish_crawl_report
 from flows.tasks import crawl_site_task
-from zhcorpus.config import DataPaths, data_paths
+from jobs.config import DataPaths, data_paths
 
 # Two crawl subprocesses at a time: the machine has two cores and sites are crawled politely anyway.
 CRAWL_WORKERS = 2

@@ -14,7 +14,7 @@ from flows.clean import clean_stage
 from flows.crawl import CRAWL_WORKERS, crawl_stage, resolve_sites
 from flows.params import CleanOptions, CrawlOptions, SiteId
 from flows.report import publish_nightly_report
-from zhcorpus.config import data_paths
+from jobs.config import data_paths
 
 
 def _crawl_then_clean(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from zhcorpus.config import DEFAULT_BATCH_SIZE
+from jobs.config import DEFAULT_BATCH_SIZE
 
 SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
 

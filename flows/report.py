@@ -5,8 +5,8 @@ from __future__ import annotations
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from db.corpus import CorpusStore
-from zhcorpus.config import DataPaths
-from zhcorpus.report import render_counter, render_markdown_table, site_rows
+from jobs.config import DataPaths
+from jobs.report import render_counter, render_markdown_table, site_rows
 
 
 def _corpus_stats(paths: DataPaths) -> dict:

@@ -1,4 +1,4 @@
-"""Prefect tasks: thin wrappers over crawlers/ and zhcorpus.cleanjob, one per site or per batch."""
+"""Prefect tasks: thin wrappers over crawlers/ and jobs.clean, one per site or per batch."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from prefect.cache_policies import NO_CACHE
 from crawlers.run import crawl_site
 from crawlers.sites import Registry
 from fixtures.server import FixtureServer
-from zhcorpus.cleanjob import CleanSummary, clean_batch
-from zhcorpus.config import DataPaths
-from zhcorpus.dedupjob import dedup_corpus
+from jobs.clean import CleanSummary, clean_batch
+from jobs.config import DataPaths
+from jobs.dedup import dedup_corpus
 
 
 # Network-bound: a site that is down or slow gets two more tries with growing pauses.

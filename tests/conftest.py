@@ -58,7 +58,7 @@ DOCUMENT_DEFAULTS = {
 
 def document_row(doc_id: str, text: str = "各街道民政科：现将有关事项通知如下。", **overrides) -> dict:
     """Return a documents row for doc_id (its own raw page, content hash of text); overrides win."""
-    from cleaning.dedup_keys import content_hash
+    from cleaning.dedup.keys import content_hash
 
     row = {
         **DOCUMENT_DEFAULTS,

@@ -17,7 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhcorpus.offline import OFFLINE_ENV
+from jobs.offline import OFFLINE_ENV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORK_POOL = "zhcorpus-process"  # the pool named in prefect.yaml

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cleaning.script import get_converter
+from cleaning.text.script import get_converter
 
 # (topic, what is managed, who is served) -- the family's subject.
 TOPICS: list[tuple[str, str, str]] = [

@@ -27,7 +27,7 @@ ROOT = HERE.parents[1]
 
 
 def to_inputs(docs: list[dict]):
-    from cleaning.dedup_signatures import DocInput
+    from cleaning.dedup.signatures import DocInput
 
     return [
         DocInput(
@@ -65,7 +65,7 @@ def pairwise(pred: dict[str, str], truth: dict[str, str]) -> dict:
 
 
 def run_engine(docs: list[dict], **params) -> tuple[dict[str, str], list, float]:
-    from cleaning.dedup import DedupEngine
+    from cleaning.dedup.engine import DedupEngine
 
     engine = DedupEngine(**params)
     inputs = to_inputs(docs)
@@ -155,7 +155,7 @@ def measure(kind: str, n: int, seed: int) -> dict:
     from bench.dedup.generate import generate
 
     if kind == "incremental":
-        from cleaning.dedup import DedupEngine
+        from cleaning.dedup.engine import DedupEngine
 
         docs = generate(n + 1000, seed)
         base, new = docs[:n], docs[n:]
@@ -245,8 +245,8 @@ def minhash_libraries(n_docs: int = 2000) -> dict:
     from datasketch import MinHash
 
     from bench.dedup.generate import generate
-    from cleaning import minhash
-    from cleaning.dedup_keys import fold_texts, strip_folded
+    from cleaning.dedup import minhash
+    from cleaning.dedup.keys import fold_texts, strip_folded
 
     keys = strip_folded(fold_texts([d["text"] for d in generate(n_docs, 7)]))[0]
     grams = [[k[i : i + 5] for i in range(len(k) - 4)] for k in keys]
@@ -294,7 +294,7 @@ def batch_equals_incremental(n: int = 3000, seed: int = 3) -> bool:
     """Return True if assigning n docs at once gives the same clusters and links as 3 nightly runs with
     save/reload (documents that moved in a later run taken from it), and reloading changes nothing."""
     from bench.dedup.generate import generate
-    from cleaning.dedup import DedupEngine
+    from cleaning.dedup.engine import DedupEngine
 
     docs = to_inputs(generate(n, seed))
     engine = DedupEngine(chunk_size=700)

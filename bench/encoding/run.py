@@ -23,10 +23,11 @@ import corpus  # noqa: E402
 import ftfy  # noqa: E402
 
 from bench.machine import machine_info  # noqa: E402
-from cleaning import mojibake  # noqa: E402
-from cleaning.boilerplate import extract_content, parse_html  # noqa: E402
-from cleaning.encoding import decode_bytes  # noqa: E402
-from cleaning.repair import SHIFT_WINDOW, find_shift_runs, repair_text  # noqa: E402
+from cleaning.decode import mojibake  # noqa: E402
+from cleaning.decode.encoding import decode_bytes  # noqa: E402
+from cleaning.decode.repair import SHIFT_WINDOW, find_shift_runs, repair_text  # noqa: E402
+from cleaning.extract.boilerplate import extract_content  # noqa: E402
+from cleaning.extract.html import parse_html  # noqa: E402
 
 FAMILY_OF = {
     "gb18030": "gb18030",

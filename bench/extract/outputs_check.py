@@ -43,10 +43,10 @@ import run as extract_run  # noqa: E402  (bench/extract/run.py)
 
 from bench.machine import machine_info  # noqa: E402
 from cleaning import pipeline  # noqa: E402
-from cleaning.encoding import decode_bytes  # noqa: E402
+from cleaning.decode.encoding import decode_bytes  # noqa: E402
+from cleaning.decode.repair import repair_text  # noqa: E402
 from cleaning.pipeline import PageInput, clean_page  # noqa: E402
-from cleaning.repair import repair_text  # noqa: E402
-from cleaning.script import detect_script, taiwan_score, to_hans  # noqa: E402
+from cleaning.text.script import detect_script, taiwan_score, to_hans  # noqa: E402
 
 GOLDEN = ROOT / "tests" / "cleaning" / "golden"
 SCRIPT_HINTS = (None, "hans", "hant", "hant-tw", "hant-hk")

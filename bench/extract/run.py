@@ -41,7 +41,7 @@ import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
 from bench.machine import machine_info  # noqa: E402
-from cleaning.metrics import char_bag_f1  # noqa: E402
+from cleaning.extract.metrics import char_bag_f1  # noqa: E402
 from cleaning.pipeline import PageInput, clean_page  # noqa: E402
 
 DEFAULT_DEV = ROOT.parent / "shared" / "benchdata" / "extract-dev"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaning.encoding import decode_bytes
+from cleaning.decode.encoding import decode_bytes
+from cleaning.decode.repair import repair_text
 from cleaning.pipeline import PIPELINE_VERSION, STEPS, CleanDocument, PageInput, PageResult, clean_page
-from cleaning.repair import repair_text
 
 PARA = "为进一步弘扬社会工作专业精神，提升社会工作的社会认同，营造社会工作事业发展的良好氛围，现将有关事项通知如下。"
 HTML = f"<html><head><title>通知_民政局</title></head><body><div><p>{PARA}</p><p>{PARA}</p></div></body></html>"

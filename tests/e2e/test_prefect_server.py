@@ -11,8 +11,8 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from crawlers.run import crawl_sites
 from crawlers.sites import load_registry
 from db.ids import new_run_id
-from zhcorpus.cleanjob import clean_pages, plan_clean
-from zhcorpus.config import DataPaths
+from jobs.clean import clean_pages, plan_clean
+from jobs.config import DataPaths
 from zhcorpus.prefect_local import free_port, up
 
 RUN_TIMEOUT_S = 300

@@ -1,0 +1,100 @@
+"""Dedup signatures: what the index keeps of each document (key hash, MinHash, anchors, guards).
+
+A document's key (``cleaning.dedup.keys``) is shingled into character n-grams; their MinHash
+(``cleaning.dedup.minhash``) finds near-duplicates through LSH, and its anchors (hashes of 20-character windows
+starting at content-sampled n-grams, sorted and unique) measure containment exactly. Part of the dedup
+engine (``cleaning/dedup.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cleaning.dedup import minhash
+from cleaning.dedup.guards import Guards, extract_guards
+from cleaning.dedup.keys import fold_texts, hash_key, strip_folded
+
+NO_ANCHORS = np.zeros(0, dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class DocInput:
+    """One document to dedup; text in any script."""
+
+    id: str
+    text: str
+    site_id: str = ""
+    published_at: str | None = None
+    issuer: str | None = None
+    doc_number: str | None = None
+    is_authority_site: bool = False
+    title: str = ""
+
+
+@dataclass
+class Signature:
+    """What the index keeps of a document: key hash and length, MinHash, anchors and guards."""
+
+    id: str
+    key_hash: str
+    key_len: int
+    minhash: np.ndarray | None  # uint32[num_perm], None for short documents
+    anchors: np.ndarray  # sorted unique uint64 anchor shingles (may be empty)
+    guards: Guards
+
+
+def compute_signatures(
+    docs: Sequence[DocInput], *, num_perm: int, ngram: int, min_chars: int, anchor_bits: int, anchor_span: int
+) -> list[Signature]:
+    """Return the signatures of several documents (vectorised; same result as one by one); documents whose
+    key is shorter than ``min_chars`` get no MinHash and no anchors."""
+    folded = fold_texts([d.text for d in docs])
+    keys, cps, key_lengths = strip_folded(folded)
+    heads = fold_texts([f"{d.title}\n{d.doc_number or ''}" for d in docs])
+    batch = minhash.shingle_hashes(keys, ngram)
+    sigs = minhash.minhash_matrix(batch, num_perm)
+    offsets = batch.offsets.astype(np.int64)
+    anchors_of = _anchors_by_doc(batch, anchor_bits, anchor_span, ngram)
+    out = []
+    for i, doc in enumerate(docs):
+        key = keys[i]
+        guards = extract_guards(heads[i] + "\n" + folded[i], None)
+        long_enough = len(key) >= min_chars and offsets[i + 1] > offsets[i]
+        anchors = anchors_of[i] if long_enough else NO_ANCHORS
+        out.append(Signature(doc.id, hash_key(key)[:16], len(key), sigs[i] if long_enough else None, anchors, guards))
+    return out
+
+
+def count_common(a: np.ndarray, b: np.ndarray) -> int:
+    """Return how many values of sorted unique a are in sorted unique b."""
+    if not len(a) or not len(b):
+        return 0
+    i = np.searchsorted(b, a)
+    np.minimum(i, len(b) - 1, out=i)
+    return int(np.count_nonzero(b[i] == a))
+
+
+def missing_from(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return the values of sorted unique a that are not in sorted unique b."""
+    if not len(a) or not len(b):
+        return a
+    i = np.searchsorted(b, a)
+    np.minimum(i, len(b) - 1, out=i)
+    return a[b[i] != a]
+
+
+def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int, span: int, ngram: int) -> list[np.ndarray]:
+    """Return each document's sorted unique anchors (one sort for the whole batch): hashes of the
+    ``span * ngram``-character windows that start at a sampled n-gram (see ``minhash.anchor_windows``)."""
+    n = len(batch.offsets) - 1
+    h, owner = minhash.anchor_windows(batch, bits, span, ngram)
+    order = np.lexsort((h, owner))
+    h, owner = h[order], owner[order]
+    keep = np.ones(len(h), dtype=bool)
+    keep[1:] = (h[1:] != h[:-1]) | (owner[1:] != owner[:-1])
+    h, owner = h[keep], owner[keep]
+    bounds = np.searchsorted(owner, np.arange(n + 1))
+    return [h[bounds[i] : bounds[i + 1]] for i in range(n)]

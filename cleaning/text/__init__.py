@@ -1,0 +1,1 @@
+"""Stage 3, text -> normalised text: script detection and traditional -> simplified conversion (script)."""

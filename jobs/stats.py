@@ -1,0 +1,40 @@
+"""Corpus and last-run figures for the CLI's stats and run tables."""
+
+from __future__ import annotations
+
+from db.corpus import CorpusStore
+from db.raw import RawStore
+from jobs.config import DataPaths
+
+
+def corpus_stats(paths: DataPaths) -> dict:
+    """Return corpus.db figures (CorpusStore.stats) with raw.db drops by reason and the last run's figures."""
+    corpus = CorpusStore(paths.corpus_db, readonly=True)
+    try:
+        stats = corpus.stats()
+    finally:
+        corpus.close()
+    raw = RawStore(paths.raw_db)
+    try:
+        last = raw.last_run()
+        stats["drops"] = raw.drop_counts()
+    finally:
+        raw.close()
+    run = (last or {}).get("stats", {})
+    stats["last_run"] = {
+        "run_id": (last or {}).get("run_id"),
+        "finished_at": (last or {}).get("finished_at"),
+        **{
+            key: run.get(key, 0)
+            for key in (
+                "pages_fetched",
+                "detail_pages_new",
+                "detail_pages_changed",
+                "not_modified",
+                "detail_pages_downloaded",
+                "errors",
+            )
+        },
+        "failed_sites": run.get("failed_sites", []),
+    }
+    return stats
