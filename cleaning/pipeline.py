@@ -60,6 +60,20 @@ _HTML_SNIFF = re.compile(rb"<\s*(!doctype|html|head|body|div|p|table|meta|title)
 
 
 @dataclass(frozen=True)
+class ListedAs:
+    """What the list page that linked to a detail page said of it: evidence for the detail page's metadata.
+
+    The crawler keeps it (raw.db) beside the raw page; cleaning may use the date to pin ``published_at`` and the
+    title to check the extracted one. All fields are optional: a list row may show only a link.
+    """
+
+    title: str | None = None  # the link text or title attribute, as listed
+    date: str | None = None  # ISO date (YYYY-MM-DD) shown in the list row
+    column: str | None = None  # the column (栏目) whose list linked to the page
+    list_url: str | None = None  # the list page the row was seen on
+
+
+@dataclass(frozen=True)
 class PageInput:
     url: str
     body: bytes
@@ -70,6 +84,7 @@ class PageInput:
     script_hint: str | None = None
     column: str | None = None
     site_template: Mapping | None = None  # from cleaning.extract.templates.learn_site_template; None = none learned
+    listed: ListedAs | None = None  # the list row that linked here, when the crawler saw one
 
 
 @dataclass
