@@ -125,6 +125,9 @@ class Site(_Strict):
     script: SiteScript = "hans"
     column: str | None = None
     limits: LimitsOverride = Field(default_factory=LimitsOverride)
+    # Requests to private, loopback or link-local addresses are refused unless the site opts in (bundled
+    # fixtures and local stand-ins do).
+    allow_private_network: bool = False
 
     _effective_limits: Limits = PrivateAttr(default_factory=Limits)
 
