@@ -102,6 +102,13 @@ class CleanDocument:
     flags: list[str]
     repairs: dict[str, int]
     content_hash: str
+    # metadata evidence (cleaning/extract/meta): where published_at came from, every date candidate, 索引号,
+    # editor and the title's source
+    date_source: str | None = None
+    date_candidates: list[dict] = field(default_factory=list)
+    index_number: str | None = None
+    editor: str | None = None
+    title_source: str | None = None
 
 
 @dataclass
@@ -175,7 +182,9 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
     titles = facts.page_titles if facts is not None else None
     extracted = _STEP["extract"](root, site_template=page.site_template, in_place=True, titles=titles)
     repaired = _STEP["repair"]("\n".join(extracted.lines))
-    meta = _STEP["meta"](root, extracted.content, extracted.lines, page.url, page.column, facts=facts)
+    meta = _STEP["meta"](
+        root, extracted.content, extracted.lines, page.url, page.column, facts=facts, listed=page.listed
+    )
     title = repair_text(meta.title).text
     lines = [ln for ln in repaired.text.split("\n") if ln.strip()]
     if lines and title and lines[0] == title:
@@ -208,9 +217,14 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
                 attachments=meta.attachments,
                 column=meta.column,
                 script=script,
-                flags=doc_flags + unit_flags,
+                flags=doc_flags + unit_flags + meta.flags,
                 repairs=repairs,
                 content_hash=_STEP["dedupkey"](text),
+                date_source=meta.date_source,
+                date_candidates=meta.date_candidates,
+                index_number=meta.index_number,
+                editor=meta.editor,
+                title_source=meta.title_source,
             )
         )
     return PageResult(documents, decoded.encoding, decoded.confidence, decoded.evidence, None, page_flags)
