@@ -53,24 +53,37 @@ META_DATE_KEYS: tuple[str, ...] = (
 
 # Labels before a date, by what the date is: (kind, pattern). published: the page says when it was published;
 # signed: the document's own date (成文日期); updated: never chosen, kept as evidence; generic: 日期 / 时间, a
-# publication date only in the header zone. Longer labels first at the same position.
+# publication date only in the header zone (and only when no Han character precedes it: not 报告时间：).
+# Every label is followed by a colon, except those of NO_COLON_LABELS.
 DATE_LABELS: tuple[tuple[str, str], ...] = (
     ("published", r"发布时间|發布時間|发布日期|發布日期|發佈日期|發佈時間|公布日期|公布时间"),  # 发布时间：2024-03-05
-    ("published", r"发稿时间|發稿時間|发表时间|發表時間|刊发时间|上传时间|上網時間|上线时间"),  # 发稿时间：...
-    ("published", r"发布于|發佈於|發布於|发表于|發表於|posted\s*@|published(?:\s+on)?"),  # 发布于 2024年6月18日
-    ("signed", r"成文日期|成文时间|成文時間|印发日期|印發日期|发文日期|發文日期|签发日期|簽發日期"),  # 成文日期：
+    (
+        "published",
+        r"发稿时间|發稿時間|发表时间|發表時間|刊发时间|上传时间|上網時間|上线时间|posted|published",
+    ),  # 发稿时间：
+    (
+        "signed",
+        r"成文日期|成文时间|成文時間|印发日期|印發日期|发文日期|發文日期|签发日期|簽發日期",
+    ),  # 成文日期：2024-06-15
     (
         "updated",
         r"更新时间|更新時間|更新日期|修改时间|修改時間|最后更新|最後更新|updated",
     ),  # 更新时间：... (not chosen)
-    ("generic", r"(?<![\u4e00-\u9fff])(?:日期|时间|時間)"),  # 时间：2024-03-05 (not 报告时间：, 销售时间：)
+    ("generic", r"日期|时间|時間"),  # 时间：2024-03-05
 )
-_LABELS = re.compile(
-    "|".join(f"(?P<{kind}{i}>{pat})" for i, (kind, pat) in enumerate(DATE_LABELS)), re.I
-)  # named groups: kind + index
-_LABEL_GAP = re.compile(r"^\s*[:：]?\s*[\[【(（]?\s*")  # between a label and its date: 发布时间：【2024-03-05】
+# Publication labels written without a colon: 发布于 2024年6月18日, posted @ 2024-05-09 14:45, published on ...
+NO_COLON_LABELS = re.compile(r"(?:发布|發佈|發布|发表|發表)[于於]|posted\s*@|published\s+on", re.I)
+_NO_COLON_HINT = re.compile(r"[于於@]|on\b")  # where a NO_COLON_LABELS label ends: found fast, checked after
+_LABEL_BEFORE = re.compile(
+    "(?:" + "|".join(f"(?P<{kind}{i}>{pat})" for i, (kind, pat) in enumerate(DATE_LABELS)) + r")\s*$", re.I
+)  # named groups: kind + index; matched against the few characters before a colon
+_COLON = re.compile(r"[:：]")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
+LABEL_MAX_CHARS = 10  # the longest label plus spaces before its colon
+LABEL_GAP_CHARS = 3  # spaces and a bracket between a label's colon and its date
+_LABEL_GAP = re.compile(r"^\s*[\[【(（]?\s*")  # between a label's colon and its date: 发布时间：【2024-03-05】
 _POSTFIX_PUBLISHED = re.compile(
-    r"^\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:发布|發佈|發布|发表|發表)"
+    r"\s*(?:\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:发布|發佈|發布|发表|發表)"
 )  # 2024-05-18 16:56发布于北京
 # URL date patterns: (name, pattern with year, month, day groups). Months and days may be unpadded (/art/2005/3/6/).
 URL_DATES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -167,8 +180,20 @@ def _cn_number(s: str) -> int:
 
 
 def is_date_line(line: str) -> bool:
-    """Return True for a short line that is a date (the signature date line)."""
-    return len(line) <= SIGNATURE_LINE_MAX_CHARS and parse_date(line) is not None
+    """Return True for a short line that is only a date (the signature date line: 2024年3月5日, （2024年3月5日印发）),
+    not a clause that holds one (自2024年4月1日起施行。)."""
+    if len(line) > SIGNATURE_LINE_MAX_CHARS:
+        return False
+    m = _DATE_NUM.search(line) or _DATE_CN.search(line)
+    if not m or parse_date(m.group(0)) is None:
+        return False
+    rest = _DATE_LINE_FRAME.sub("", line[: m.start()] + line[m.end() :])
+    return rest in SIGNATURE_DATE_WORDS
+
+
+# What may stand around a signature date: brackets, punctuation, a weekday or time, 印发 / 发布.
+_DATE_LINE_FRAME = re.compile(r"[\s（）()\[\]【】,，.。:：日号]|\d{1,2}:\d{2}(?::\d{2})?|星期.|周.")
+SIGNATURE_DATE_WORDS = frozenset({"", "印发", "印發", "发布", "發布", "签发", "簽發", "制", "制发"})
 
 
 # -- candidates -------------------------------------------------------------------------------------
@@ -191,38 +216,55 @@ def url_candidates(url: str) -> list[DateCandidate]:
     return []
 
 
-def _label_kind(m: re.Match[str]) -> str:
-    return next(name for name, value in m.groupdict().items() if value is not None).rstrip("0123456789")
+def find_labels(text: str) -> list[tuple[int, int, str, str]]:
+    """Return (start, end, kind, label) of the date labels in text, in order; end is where its date may start.
+
+    Scanning for colons (and 于 / @) and reading the few characters before them is far cheaper than running
+    the label alternation over the whole text.
+    """
+    out = []
+    for c in _COLON.finditer(text):
+        m = _LABEL_BEFORE.search(text, max(0, c.start() - LABEL_MAX_CHARS), c.start())
+        if not m:
+            continue
+        kind = next(name for name, value in m.groupdict().items() if value is not None).rstrip("0123456789")
+        if kind == "generic" and m.start() > 0 and _HAN_CHAR.match(text, m.start() - 1):
+            continue  # 报告时间：, 销售时间： are the text's own
+        out.append((m.start(), c.end(), kind, m.group(0).strip()))
+    for h in _NO_COLON_HINT.finditer(text):
+        m = NO_COLON_LABELS.search(text, max(0, h.start() - LABEL_MAX_CHARS), h.end())
+        if m and m.end() == h.end():
+            out.append((m.start(), m.end(), "published", m.group(0)))
+    return sorted(out)
 
 
 def labelled_candidates(text: str, *, generic: bool) -> list[DateCandidate]:
     """Return the dates right after a date label in text (generic 日期/时间 labels only when generic)."""
     out = []
-    for m in _LABELS.finditer(text):
-        kind = _label_kind(m)
+    for _, end, kind, label in find_labels(text):
         if kind == "generic" and not generic:
             continue
-        rest = text[m.end() : m.end() + 40]
+        rest = text[end : end + 40]
         gap = _LABEL_GAP.match(rest)
         if not gap or not (d := parse_labelled_date(rest[gap.end() :])):
             continue
         source = {"published": "label", "generic": "header"}.get(kind, kind)
-        out.append(DateCandidate(d, source, m.group(0)))
+        out.append(DateCandidate(d, source, label))
     return out
 
 
 def header_candidates(zone: str, *, unlabelled: bool = True) -> list[DateCandidate]:
     """Return the dates of the header zone: labelled ones by their label, the others (when unlabelled) as
-    header dates."""
+    header dates, or as published when 发布 follows them (2024-05-06 15:47:53 发布)."""
     out = labelled_candidates(zone, generic=True)
-    labelled = {c.date for c in out}
+    label_ends = [end for _, end, _, _ in find_labels(zone)]
     for m in _DATE_NUM.finditer(zone):
         found = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        if found is None or found in labelled:
-            continue
-        if _POSTFIX_PUBLISHED.match(zone[m.end() : m.end() + 14]):
-            out.append(DateCandidate(found, "label", "…发布"))  # 2024-05-06 15:47:53 发布
-        elif unlabelled and not _LABELS.search(zone[max(0, m.start() - 8) : m.start()]):  # labelled: counted above
+        if found is None or any(0 <= m.start() - end <= LABEL_GAP_CHARS for end in label_ends):
+            continue  # a labelled date is counted above
+        if _POSTFIX_PUBLISHED.match(zone, m.end()):
+            out.append(DateCandidate(found, "label", "…发布"))
+        elif unlabelled:
             out.append(DateCandidate(found, "header"))
     return out
 

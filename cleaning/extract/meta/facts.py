@@ -98,19 +98,23 @@ def _is_crumb_attrs(attrs: str) -> bool:
     return _CRUMB_ATTR.search(attrs) is not None
 
 
-def read_headings(root: _Element) -> tuple[Heading, ...]:
-    """Return h1-h3 and elements whose class or id names a title, in document order, with their text."""
-    out: list[Heading] = []
-    for el in root.iter(*HEADING_TAGS, *TITLE_CLASS_TAGS):
+def read_headings_and_crumbs(root: _Element) -> tuple[tuple[Heading, ...], tuple[str, ...]]:
+    """Return h1-h3 and the elements whose class or id names a title, in document order, with their text; and
+    the parts of the page's breadcrumb (首页 > 通知公告 > 正文 -> 首页, 通知公告, 正文), or (). One walk."""
+    headings: list[Heading] = []
+    crumbs: tuple[str, ...] | None = None
+    heading_tags, title_tags, crumb_tags = set(HEADING_TAGS), set(TITLE_CLASS_TAGS), set(CRUMB_TAGS)
+    for el in root.iter(*WALK_TAGS):
         tag = el.tag
-        if tag not in HEADING_TAGS:
-            cls, id_ = el.get("class"), el.get("id")
-            if (cls is None and id_ is None) or not _is_title_attrs(f"{cls or ''} {id_ or ''}"):
-                continue
-        text = clean_space(text_of(el))
-        if 2 <= len(text) <= HEADING_MAX_CHARS:
-            out.append(Heading(tag if tag in HEADING_TAGS else "cls", text))
-    return tuple(out)
+        cls, id_ = el.get("class"), el.get("id")
+        attrs = "" if cls is None and id_ is None else f"{cls or ''} {id_ or ''}"
+        if tag in heading_tags or (attrs and tag in title_tags and _is_title_attrs(attrs)):
+            text = clean_space(text_of(el))
+            if 2 <= len(text) <= HEADING_MAX_CHARS:
+                headings.append(Heading(tag if tag in heading_tags else "cls", text))
+        if crumbs is None and tag in crumb_tags and (attrs and _is_crumb_attrs(attrs) or "位置" in (el.text or "")):
+            crumbs = _crumb_parts(el, attrs)
+    return tuple(headings), crumbs or ()
 
 
 # Breadcrumbs: the label that opens them, the separators between parts, parts that name no column.
@@ -123,22 +127,21 @@ BREADCRUMB_GENERIC = frozenset(
 )  # noqa: E501
 CRUMB_TAGS = ("div", "p", "span", "td", "nav", "ol", "ul")
 META_COLUMN = ("columnname", "columntype")
+WALK_TAGS = tuple(dict.fromkeys((*HEADING_TAGS, *TITLE_CLASS_TAGS, *CRUMB_TAGS)))
 
 
-def read_crumbs(root: _Element) -> tuple[str, ...]:
-    """Return the parts of the page's breadcrumb (首页 > 通知公告 > 正文 -> 首页, 通知公告, 正文), or ()."""
-    for el in root.iter(*CRUMB_TAGS):
-        cls, id_ = el.get("class"), el.get("id")
-        crumb_attr = (cls is not None or id_ is not None) and _is_crumb_attrs(f"{cls or ''} {id_ or ''}")
-        label = el.text or ""
-        if not crumb_attr and not ("位置" in label and BREADCRUMB_LABEL.match(label)):
-            continue
-        text = clean_space(text_of(el))
-        if not text or len(text) > 120 or not BREADCRUMB_SPLIT.search(text):
-            continue
-        if crumb_attr or BREADCRUMB_LABEL.match(text):
-            return tuple(p for p in BREADCRUMB_SPLIT.split(BREADCRUMB_LABEL.sub("", text)) if p)
-    return ()
+def _crumb_parts(el: _Element, attrs: str) -> tuple[str, ...] | None:
+    """Return the breadcrumb parts of el when it is a breadcrumb (by its class / id or a 当前位置 label)."""
+    crumb_attr = bool(attrs) and _is_crumb_attrs(attrs)
+    label = el.text or ""
+    if not crumb_attr and not ("位置" in label and BREADCRUMB_LABEL.match(label)):
+        return None
+    text = clean_space(text_of(el))
+    if not text or len(text) > 120 or not BREADCRUMB_SPLIT.search(text):
+        return None
+    if crumb_attr or BREADCRUMB_LABEL.match(text):
+        return tuple(p for p in BREADCRUMB_SPLIT.split(BREADCRUMB_LABEL.sub("", text)) if p)
+    return None
 
 
 def _without_own_title(crumbs: tuple[str, ...], title_tag: str, h1s: list[str]) -> tuple[str, ...]:
@@ -176,12 +179,13 @@ def read_page_facts(root: _Element) -> PageFacts:
     ld = [m.group(1) for s in found["script"] if (s.get("type") or "").lower() == "application/ld+json"
           for m in _LDJSON_DATE.finditer(s.text or "")]  # fmt: skip
     title_tag = clean_space(text_of(title_el)) if title_el is not None else ""
-    crumbs = _without_own_title(read_crumbs(root), title_tag, [text_of(h) for h in found["h1"]])
+    headings, crumbs = read_headings_and_crumbs(root)
+    crumbs = _without_own_title(crumbs, title_tag, [text_of(h) for h in found["h1"]])
     return PageFacts(
         tags=tags,
         page_text=clean_space(" ".join(visible_text(root, found["body"]))[:PAGE_TEXT_MAX_CHARS]),
         title_tag=title_tag,
-        headings=read_headings(root),
+        headings=headings,
         site_names=frozenset(tags[k] for k in SITE_NAME_KEYS if tags.get(k)),
         times=tuple(times),
         ld_dates=tuple(ld),

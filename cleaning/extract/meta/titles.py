@@ -85,7 +85,10 @@ def is_not_title(text: str, facts: PageFacts) -> bool:
     """Return True for a breadcrumb, a site or unit name, a column name, or an empty string."""
     if len(norm(text)) < 2:
         return True
-    if BREADCRUMB_LABEL.match(text) or len(BREADCRUMB_SPLIT.findall(text)) >= 2 and not TITLE_WORDS.search(text):
+    if BREADCRUMB_LABEL.match(text):
+        return True
+    parts = BREADCRUMB_SPLIT.split(text)
+    if len(parts) >= 3 and all(len(p) <= CRUMB_COLUMN_MAX_CHARS for p in parts):  # 首页 > 政务公开 > 通知公告
         return True
     # a breadcrumb's parts name columns, except a last part that is the article's own (long) title
     crumbs = set(facts.crumbs[:-1]) | {c for c in facts.crumbs[-1:] if len(c) <= CRUMB_COLUMN_MAX_CHARS}
