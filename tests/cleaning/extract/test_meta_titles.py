@@ -33,7 +33,7 @@ CRUMB = '<div class="location">当前位置：<a>首页</a> &gt; <a>通知公告
         # ArticleTitle with the raw markup some CMSs leave in it
         (f'<title>青州市民政局</title><meta name="ArticleTitle" content="&lt;div style=&quot;text-align:center&quot;&gt;{TITLE}&lt;/div&gt;">',
          f"{CRUMB}<div class='xl_tit'>{TITLE}</div>{TEXT}", TITLE, "meta"),
-        (f'<meta name="ArticleTitle" content="关于开展2024年社会工作&lt;br&gt;宣传周活动的通知">', TEXT, TITLE, "meta"),
+        ('<meta name="ArticleTitle" content="关于开展2024年社会工作&lt;br&gt;宣传周活动的通知">', TEXT, TITLE, "meta"),
         # <title> is only the site name; <h1> is the site's logo; the title is the heading before the text
         ("<title>青州市民政局</title>", f"<h1>青州市民政局</h1>{CRUMB}<h2>{TITLE}</h2>{TEXT}", TITLE, "heading"),
         # <title> is the column and site; the h1 names the column
