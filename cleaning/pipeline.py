@@ -28,7 +28,7 @@ STEPS: tuple[tuple[str, int, Callable], ...] = (
     ("extract", 2, extract_content),
     ("repair", 5, repair_text),
     ("parts", 2, split_parts),
-    ("meta", 2, extract_meta),
+    ("meta", 3, extract_meta),
     ("script", 2, to_hans),
     ("dedupkey", 1, content_hash),
 )

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from db.schema import FTS_TABLE
+from db.schema import CORPUS_ADDED_COLUMNS, FTS_TABLE
 from db.store import open_corpus, open_readonly, transaction
 
 # Columns compared to decide whether an upsert would change anything (idempotent re-cleans).
@@ -14,7 +14,7 @@ DOCUMENT_COLUMNS = (
     "id raw_page_id part url site_id column_name title published_at issuer doc_number text text_hans "
     "script attachments encoding encoding_confidence encoding_evidence repairs flags content_hash "
     "raw_sha256 pipeline_version first_seen last_seen"
-).split()
+).split() + [name for added in CORPUS_ADDED_COLUMNS.values() for name in added.get("documents", {})]
 
 # FTS5's trigram tokenizer needs at least three characters; shorter queries fall back to LIKE.
 TRIGRAM_MIN_CHARS = 3
@@ -49,7 +49,8 @@ class CorpusStore:
                 if old is None:
                     table.insert(doc)
                     counts["inserted"] += 1
-                elif any(old[col] != doc[col] for col in DOCUMENT_COLUMNS):
+                # a column the new row leaves out keeps its stored value
+                elif any(old[col] != doc[col] for col in DOCUMENT_COLUMNS if col in doc):
                     if old["raw_sha256"] != doc["raw_sha256"] and old["content_hash"] != doc["content_hash"]:
                         self._keep_version(old, replaced_at=doc["last_seen"])
                         counts["versions_kept"] += 1

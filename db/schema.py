@@ -180,6 +180,23 @@ CORPUS_MIGRATIONS: dict[int, list[str]] = {
     ],
 }
 
+# Columns added to corpus.db tables, applied idempotently to new and old files alike when CorpusStore opens
+# one (ALTER TABLE ... ADD COLUMN keeps every row; the new column starts NULL until the page is re-cleaned, which
+# the meta step's version bump triggers). One entry per feature, so features added in parallel merge cleanly.
+CORPUS_ADDED_COLUMNS: dict[str, dict[str, dict[str, str]]] = {
+    # Metadata evidence (cleaning/extract/meta): where published_at came from and every date candidate seen,
+    # the 索引号 kept apart from the 文号, the editor line, and where the title came from.
+    "meta_evidence": {
+        "documents": {
+            "published_at_source": "TEXT",
+            "date_candidates": "TEXT NOT NULL DEFAULT '[]'",
+            "index_number": "TEXT",
+            "editor": "TEXT",
+            "title_source": "TEXT",
+        },
+    },
+}
+
 # FTS5 over title and the simplified text; trigram because Chinese has no spaces between words.
 FTS_TABLE = "documents_fts"
 FTS_COLUMNS = ["title", "text_hans"]

@@ -62,6 +62,8 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
     db = _connect(path)
     _migrate(db, schema.CORPUS_MIGRATIONS)
     db.executescript(schema.CORPUS_DDL)
+    for added in schema.CORPUS_ADDED_COLUMNS.values():
+        _add_missing_columns(db, added)
     if not db[schema.FTS_TABLE].exists():
         db["documents"].enable_fts(
             schema.FTS_COLUMNS, fts_version="FTS5", tokenize=schema.FTS_TOKENIZER, create_triggers=True

@@ -212,6 +212,12 @@ def document_row(page: RawPageRow, result: PageResult, doc: CleanDocument) -> di
         "repairs": json.dumps(doc.repairs, ensure_ascii=False, sort_keys=True),
         "flags": json.dumps(sorted(set(doc.flags) | set(result.flags)), ensure_ascii=False),
         "content_hash": doc.content_hash,
+        # metadata evidence (db/schema.py CORPUS_ADDED_COLUMNS["meta_evidence"])
+        "published_at_source": doc.date_source,
+        "date_candidates": json.dumps(doc.date_candidates, ensure_ascii=False, sort_keys=True),
+        "index_number": doc.index_number,
+        "editor": doc.editor,
+        "title_source": doc.title_source,
         "raw_sha256": page.sha256,
         "pipeline_version": PIPELINE_VERSION,
         "first_seen": page.first_seen,

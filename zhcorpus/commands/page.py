@@ -56,6 +56,11 @@ def result_json(path: str, result: PageResult) -> dict:
         "published_at": first.published_at if first else None,
         "issuer": first.issuer if first else None,
         "doc_number": first.doc_number if first else None,
+        "index_number": first.index_number if first else None,
+        "editor": first.editor if first else None,
+        "published_at_source": first.date_source if first else None,
+        "date_candidates": first.date_candidates if first else [],
+        "title_source": first.title_source if first else None,
         "attachments": first.attachments if first else [],
         "text": "\n".join(d.text for d in docs),
         "repairs": first.repairs if first else {},
@@ -113,7 +118,8 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         "clean-page",
         help="clean saved HTML pages (decode, repair, extract, normalise) and print JSON",
         description="Run the cleaning pipeline the flows run on saved pages (bytes as served) and print "
-        "path, encoding, title, published_at, issuer, doc_number, attachments, text, repairs and flags.",
+        "path, encoding, title, published_at, issuer, doc_number, index_number, editor, published_at_source, "
+        "date_candidates, title_source, attachments, text, repairs and flags.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="saved page(s); several only with --jsonl")
     p.add_argument("--url", help="the page's URL, to resolve attachment links and dates in paths")
