@@ -39,6 +39,7 @@ from cleaning.pipeline import ListedAs, PageInput, clean_page  # noqa: E402
 DEFAULT_DEV = ROOT.parent / "shared" / "benchdata" / "extract-dev"
 DEV_LABELS = Path(__file__).with_name("dev_meta.jsonl")
 HOLDOUT_MOD = 3
+KEPT_MARK = "<!-- notes below are kept when the table above is rewritten -->"  # hand-written sections follow
 
 
 def _norm(text: str | None) -> str:
@@ -245,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     command = "python bench/extract/meta_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = render(rows, machine_info(), command.strip())
     if args.final and not args.show:
-        Path(args.out).write_text(text, encoding="utf-8")
+        out = Path(args.out)
+        kept = out.read_text(encoding="utf-8").partition(KEPT_MARK)[2] if out.exists() else ""
+        out.write_text(text + ("\n" + KEPT_MARK + kept if kept else ""), encoding="utf-8")
     print(text)
     return 0
 

@@ -45,7 +45,9 @@ def test_an_old_corpus_db_gains_the_columns_and_keeps_its_rows(tmp_path):
     CorpusStore(path).close()
     assert META_COLUMNS <= columns(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT id, date_candidates, published_at_source FROM documents").fetchall() == [("d", "[]", None)]
+    assert conn.execute("SELECT id, date_candidates, published_at_source FROM documents").fetchall() == [
+        ("d", "[]", None)
+    ]
     conn.close()
     CorpusStore(path).close()  # opening again changes nothing
     assert META_COLUMNS <= columns(path)
@@ -60,9 +62,18 @@ def test_clean_job_stores_the_evidence(tmp_path):
     row = document_row(page, result, result.documents[0])
     assert (row["title"], row["published_at"], row["published_at_source"]) == (
         "关于开展社会工作宣传周活动的通知", "2024-03-05", "label")  # fmt: skip
-    assert (row["doc_number"], row["index_number"], row["editor"]) == ("青民发〔2024〕12号", "000014349/2024-00222", "王晗")
+    assert (row["doc_number"], row["index_number"], row["editor"]) == (
+        "青民发〔2024〕12号",
+        "000014349/2024-00222",
+        "王晗",
+    )
     sources = {(c["date"], c["source"]) for c in json.loads(row["date_candidates"])}
-    assert {("2024-03-05", "listed"), ("2024-03-05", "label"), ("2024-03-01", "signature"), ("2024-03-04", "url")} <= sources
+    assert {
+        ("2024-03-05", "listed"),
+        ("2024-03-05", "label"),
+        ("2024-03-01", "signature"),
+        ("2024-03-04", "url"),
+    } <= sources
     assert "listed_title_mismatch" in json.loads(row["flags"])
     store = CorpusStore(tmp_path / "corpus.db")
     assert store.upsert_documents(["p"], [row])["inserted"] == 1

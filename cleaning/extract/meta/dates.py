@@ -73,13 +73,14 @@ DATE_LABELS: tuple[tuple[str, str], ...] = (
 )
 # Publication labels written without a colon: 发布于 2024年6月18日, posted @ 2024-05-09 14:45, published on ...
 NO_COLON_LABELS = re.compile(r"(?:发布|發佈|發布|发表|發表)[于於]|posted\s*@|published\s+on", re.I)
-_NO_COLON_HINT = re.compile(r"[于於@]|on\b")  # where a NO_COLON_LABELS label ends: found fast, checked after
+_NO_COLON_HINT = re.compile(r"(?<=[布佈表])[于於]|@|(?<=ed) on\b")  # where a NO_COLON_LABELS label ends: found fast
 _LABEL_BEFORE = re.compile(
     "(?:" + "|".join(f"(?P<{kind}{i}>{pat})" for i, (kind, pat) in enumerate(DATE_LABELS)) + r")\s*$", re.I
 )  # named groups: kind + index; matched against the few characters before a colon
 _COLON = re.compile(r"[:：]")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fff]")
 LABEL_MAX_CHARS = 10  # the longest label plus spaces before its colon
+LABEL_LAST_CHARS = frozenset("间間期dD")  # every DATE_LABELS label ends so (时间, 日期, posted, published, updated)
 LABEL_GAP_CHARS = 3  # spaces and a bracket between a label's colon and its date
 _LABEL_GAP = re.compile(r"^\s*[\[【(（]?\s*")  # between a label's colon and its date: 发布时间：【2024-03-05】
 _POSTFIX_PUBLISHED = re.compile(
@@ -224,6 +225,9 @@ def find_labels(text: str) -> list[tuple[int, int, str, str]]:
     """
     out = []
     for c in _COLON.finditer(text):
+        before = text[max(0, c.start() - LABEL_MAX_CHARS) : c.start()].rstrip()
+        if not before or before[-1] not in LABEL_LAST_CHARS:  # 来源：, 作者：, 各有关单位：: most colons end here
+            continue
         m = _LABEL_BEFORE.search(text, max(0, c.start() - LABEL_MAX_CHARS), c.start())
         if not m:
             continue

@@ -89,13 +89,13 @@ def visible_text(root: _Element, bodies: list[_Element] | None = None) -> list[s
 
 
 @lru_cache(maxsize=4096)  # pages of a site repeat the same class and id values
-def _is_title_attrs(attrs: str) -> bool:
-    return TITLE_CLASS.search(attrs) is not None
+def _is_title_attrs(cls: str | None, id_: str | None) -> bool:
+    return TITLE_CLASS.search(f"{cls or ''} {id_ or ''}") is not None
 
 
 @lru_cache(maxsize=4096)
-def _is_crumb_attrs(attrs: str) -> bool:
-    return _CRUMB_ATTR.search(attrs) is not None
+def _is_crumb_attrs(cls: str | None, id_: str | None) -> bool:
+    return _CRUMB_ATTR.search(f"{cls or ''} {id_ or ''}") is not None
 
 
 def read_headings_and_crumbs(root: _Element) -> tuple[tuple[Heading, ...], tuple[str, ...]]:
@@ -104,16 +104,17 @@ def read_headings_and_crumbs(root: _Element) -> tuple[tuple[Heading, ...], tuple
     headings: list[Heading] = []
     crumbs: tuple[str, ...] | None = None
     heading_tags, title_tags, crumb_tags = set(HEADING_TAGS), set(TITLE_CLASS_TAGS), set(CRUMB_TAGS)
-    for el in root.iter(*WALK_TAGS):
+    for el in root.iter(*WALK_TAGS):  # about 400 elements on a portal page: keep the loop body lean
         tag = el.tag
         cls, id_ = el.get("class"), el.get("id")
-        attrs = "" if cls is None and id_ is None else f"{cls or ''} {id_ or ''}"
-        if tag in heading_tags or (attrs and tag in title_tags and _is_title_attrs(attrs)):
+        marked = cls is not None or id_ is not None
+        if tag in heading_tags or (marked and tag in title_tags and _is_title_attrs(cls, id_)):
             text = clean_space(text_of(el))
             if 2 <= len(text) <= HEADING_MAX_CHARS:
                 headings.append(Heading(tag if tag in heading_tags else "cls", text))
-        if crumbs is None and tag in crumb_tags and (attrs and _is_crumb_attrs(attrs) or "位置" in (el.text or "")):
-            crumbs = _crumb_parts(el, attrs)
+        if crumbs is None and tag in crumb_tags:
+            if (marked and _is_crumb_attrs(cls, id_)) or "位置" in (el.text or ""):
+                crumbs = _crumb_parts(el, f"{cls or ''} {id_ or ''}" if marked else "")
     return tuple(headings), crumbs or ()
 
 
@@ -132,7 +133,7 @@ WALK_TAGS = tuple(dict.fromkeys((*HEADING_TAGS, *TITLE_CLASS_TAGS, *CRUMB_TAGS))
 
 def _crumb_parts(el: _Element, attrs: str) -> tuple[str, ...] | None:
     """Return the breadcrumb parts of el when it is a breadcrumb (by its class / id or a 当前位置 label)."""
-    crumb_attr = bool(attrs) and _is_crumb_attrs(attrs)
+    crumb_attr = bool(attrs) and _CRUMB_ATTR.search(attrs) is not None
     label = el.text or ""
     if not crumb_attr and not ("位置" in label and BREADCRUMB_LABEL.match(label)):
         return None
