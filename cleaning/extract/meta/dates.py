@@ -73,7 +73,7 @@ DATE_LABELS: tuple[tuple[str, str], ...] = (
 )
 # Publication labels written without a colon: 发布于 2024年6月18日, posted @ 2024-05-09 14:45, published on ...
 NO_COLON_LABELS = re.compile(r"(?:发布|發佈|發布|发表|發表)[于於]|posted\s*@|published\s+on", re.I)
-_NO_COLON_HINT = re.compile(r"(?<=[布佈表])[于於]|@|(?<=ed) on\b")  # where a NO_COLON_LABELS label ends: found fast
+NO_COLON_HINTS = ("布于", "佈於", "布於", "表于", "表於", "@", "ed on")  # how NO_COLON_LABELS labels end
 _LABEL_BEFORE = re.compile(
     "(?:" + "|".join(f"(?P<{kind}{i}>{pat})" for i, (kind, pat) in enumerate(DATE_LABELS)) + r")\s*$", re.I
 )  # named groups: kind + index; matched against the few characters before a colon
@@ -235,17 +235,23 @@ def find_labels(text: str) -> list[tuple[int, int, str, str]]:
         if kind == "generic" and m.start() > 0 and _HAN_CHAR.match(text, m.start() - 1):
             continue  # 报告时间：, 销售时间： are the text's own
         out.append((m.start(), c.end(), kind, m.group(0).strip()))
-    for h in _NO_COLON_HINT.finditer(text):
-        m = NO_COLON_LABELS.search(text, max(0, h.start() - LABEL_MAX_CHARS), h.end())
-        if m and m.end() == h.end():
-            out.append((m.start(), m.end(), "published", m.group(0)))
+    for hint in NO_COLON_HINTS:  # str.find runs in C; the hints are rare in a page's text
+        at = text.find(hint)
+        while at >= 0:
+            m = NO_COLON_LABELS.search(text, max(0, at - LABEL_MAX_CHARS), at + len(hint))
+            if m and m.end() == at + len(hint):
+                out.append((m.start(), m.end(), "published", m.group(0)))
+            at = text.find(hint, at + 1)
     return sorted(out)
 
 
-def labelled_candidates(text: str, *, generic: bool) -> list[DateCandidate]:
-    """Return the dates right after a date label in text (generic 日期/时间 labels only when generic)."""
+def labelled_candidates(
+    text: str, *, generic: bool, labels: list[tuple[int, int, str, str]] | None = None
+) -> list[DateCandidate]:
+    """Return the dates right after a date label in text (generic 日期/时间 labels only when generic);
+    ``labels`` is find_labels(text) when the caller has it already."""
     out = []
-    for _, end, kind, label in find_labels(text):
+    for _, end, kind, label in find_labels(text) if labels is None else labels:
         if kind == "generic" and not generic:
             continue
         rest = text[end : end + 40]
@@ -260,8 +266,9 @@ def labelled_candidates(text: str, *, generic: bool) -> list[DateCandidate]:
 def header_candidates(zone: str, *, unlabelled: bool = True) -> list[DateCandidate]:
     """Return the dates of the header zone: labelled ones by their label, the others (when unlabelled) as
     header dates, or as published when 发布 follows them (2024-05-06 15:47:53 发布)."""
-    out = labelled_candidates(zone, generic=True)
-    label_ends = [end for _, end, _, _ in find_labels(zone)]
+    labels = find_labels(zone)
+    out = labelled_candidates(zone, generic=True, labels=labels)
+    label_ends = [end for _, end, _, _ in labels]
     for m in _DATE_NUM.finditer(zone):
         found = _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if found is None or any(0 <= m.start() - end <= LABEL_GAP_CHARS for end in label_ends):
@@ -283,9 +290,11 @@ def text_candidates(page_text: str, text_start: int, tail: str) -> list[DateCand
     for c in found:  # the last of each kind before the text is the article's own
         nearest[c.source] = c
     out = list(nearest.values())
-    out += [c for c in labelled_candidates(tail, generic=False) if c.source == "label"][:1]
+    tail_labels = find_labels(tail)
+    out += [c for c in labelled_candidates(tail, generic=False, labels=tail_labels) if c.source == "label"][:1]
     # a 时间：/ 日期： line right under the text (复核 时间：2019-09-24 17:08) is the article's, weakly
-    out += [c for c in labelled_candidates(tail[:TAIL_GENERIC_CHARS], generic=True) if c.source == "header"][:1]
+    near = [x for x in tail_labels if x[1] <= TAIL_GENERIC_CHARS]
+    out += [c for c in labelled_candidates(tail, generic=True, labels=near) if c.source == "header"][:1]
     return out
 
 
