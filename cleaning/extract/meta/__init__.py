@@ -26,7 +26,7 @@ from cleaning.extract.meta.dates import (
     url_candidates,
 )
 from cleaning.extract.meta.docnumber import extract_doc_number, extract_index_number
-from cleaning.extract.meta.facts import PageFacts, Zones, locate_zones, read_meta_tags, read_page_facts
+from cleaning.extract.meta.facts import PageFacts, locate_zones, read_meta_tags, read_page_facts
 from cleaning.extract.meta.fields import extract_editor, extract_issuer
 from cleaning.extract.meta.titles import choose_title, norm, strip_site_suffix
 
@@ -125,6 +125,3 @@ def _unique(candidates: list[DateCandidate]) -> list[DateCandidate]:
             seen.add((c.date, c.source))
             out.append(c)
     return out
-
-
-_ = Zones  # re-exported for tests
