@@ -1,4 +1,4 @@
-"""The one item the crawler yields: a raw page exactly as served (the fields of `db.raw.RawFetch`)."""
+"""What the crawler yields: raw pages exactly as served (the fields of `db.raw.RawFetch`) and list rows."""
 
 from __future__ import annotations
 
@@ -20,6 +20,19 @@ class RawPage(scrapy.Item):
     body = scrapy.Field()  # bytes or None
     fetched_at = scrapy.Field()  # ISO-8601 UTC
     error = scrapy.Field()  # None or a short reason: http_404, too_large, timeout, robots, ...
+    walk_ref = scrapy.Field()  # (column key, list page position, detail key) of a detail page's list walk; not stored
+
+
+class ListedRows(scrapy.Item):
+    """What one list page (or data window) said of the notices it lists: stored in raw.db `listings`."""
+
+    site_id = scrapy.Field()
+    run_id = scrapy.Field()
+    column_key = scrapy.Field()
+    column_name = scrapy.Field()
+    list_url = scrapy.Field()
+    rows = scrapy.Field()  # [{url, title, date, date_text}, ...]
+    seen_at = scrapy.Field()  # ISO-8601 UTC
 
 
 def raw_fetch_from_item(item: RawPage) -> RawFetch:

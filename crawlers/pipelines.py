@@ -1,4 +1,4 @@
-"""Item pipeline that stores raw pages, and nothing else, through `db.raw.RawStore`."""
+"""Item pipeline that stores raw pages and list rows, and nothing else, through `db.raw.RawStore`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
-from crawlers.items import RawPage, raw_fetch_from_item
+from crawlers.items import ListedRows, RawPage, raw_fetch_from_item
 from db.raw import RawStore
 
 STATS_PREFIX = "zhcorpus"
@@ -38,11 +38,30 @@ class RawStorePipeline:
             self.store.close()
             self.store = None
 
-    def process_item(self, item: RawPage) -> RawPage:
-        """Store the page and return the item; the outcome is counted, the body never decoded."""
+    def process_item(self, item: RawPage | ListedRows) -> RawPage | ListedRows:
+        """Store the page (or list rows) and return the item; outcomes are counted, bodies never decoded.
+
+        A stored detail page is reported back to the spider, whose list walk then counts it done.
+        """
         assert self.store is not None, "pipeline used before open_spider"
+        if isinstance(item, ListedRows):
+            counts = self.store.record_listings(
+                site_id=item["site_id"],
+                run_id=item["run_id"],
+                column_key=item["column_key"],
+                column_name=item.get("column_name"),
+                list_url=item["list_url"],
+                rows=item["rows"],
+                seen_at=item["seen_at"],
+            )
+            for key, n in counts.items():
+                self.crawler.stats.inc_value(f"{STATS_PREFIX}/listings/{key}", n)
+            return item
         outcome = self.store.record_fetch(raw_fetch_from_item(item))
         count_outcome(self.crawler.stats, item, outcome)
+        stored = getattr(self.crawler.spider, "detail_stored", None)
+        if item.get("walk_ref") and stored is not None:
+            stored(item["walk_ref"])
         return item
 
 

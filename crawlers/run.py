@@ -40,8 +40,16 @@ SUMMARY_KEYS = (
     "skipped_known",
     "errors",
     "errors_by_reason",
+    "walk_errors",
+    "walk",
+    "adapters",
+    "listings",
     "duration_s",
 )
+
+# Walk problems that count as errors of the site (named in run tables, artifacts and the flow's message), besides
+# those the spider counts itself (no_detail_links, pagination_stalled, list_budget_cut, detail_budget_cut).
+ALL_DETAILS_FAILED = "all_details_failed"
 
 
 class CrawlError(RuntimeError):
@@ -59,6 +67,17 @@ def summarize_stats(site_id: str, stats: dict[str, Any], duration_s: float) -> d
         return int(stats.get(f"{STATS_PREFIX}/{key}", 0))
 
     error_prefix = f"{STATS_PREFIX}/error/"
+
+    def by_prefix(prefix: str) -> dict[str, int]:
+        full = f"{STATS_PREFIX}/{prefix}/"
+        return {k.removeprefix(full): int(v) for k, v in sorted(stats.items()) if k.startswith(full)}
+
+    walk_errors = by_prefix("walk_error")
+    detail_outcomes = sum(v for k, v in by_prefix("detail/outcome").items())
+    if detail_outcomes and get("detail/outcome/error") == detail_outcomes:
+        walk_errors[ALL_DETAILS_FAILED] = 1  # every detail page this run failed: the site is broken for us
+    walk = {k: v for k, v in by_prefix("walk").items() if "/" not in k}
+    walk["stop_reasons"] = by_prefix("walk/stop")
     return {
         "site_id": site_id,
         "pages_fetched": get("list/responses") + get("detail/responses"),
@@ -74,6 +93,10 @@ def summarize_stats(site_id: str, stats: dict[str, Any], duration_s: float) -> d
             for key, value in sorted(stats.items())
             if key.startswith(error_prefix)
         },
+        "walk_errors": walk_errors,
+        "walk": walk,
+        "adapters": by_prefix("adapter"),
+        "listings": by_prefix("listings"),
         "duration_s": round(duration_s, 3),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -13,7 +14,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    NonNegativeFloat,
     NonNegativeInt,
+    PositiveInt,
     PrivateAttr,
     ValidationError,
     field_validator,
@@ -25,8 +28,27 @@ DEFAULT_REGISTRY = DEFAULT_REGISTRY_PATH  # the name the CLI imports
 
 SITE_ID_PATTERN = re.compile(r"[a-z0-9-]+")
 
-SiteKind = Literal["civil_affairs", "ministry", "association", "content_farm", "test"]
+# The environment variable holding the crawl contact (an e-mail or URL) sent in the user agent.
+CONTACT_ENV = "ZHCORPUS_CRAWL_CONTACT"
+
+# Bounds of the per-site crawl timeout `Site.crawl_timeout_s` computes.
+CRAWL_TIMEOUT_MIN_S = 300
+CRAWL_TIMEOUT_MAX_S = 6 * 3600
+
+# What kind of publisher a site is; informational (reports, filters), nothing in the crawl depends on it.
+SiteKind = Literal[
+    "civil_affairs",  # 民政部门: 民政局, 民政厅
+    "ministry",  # a national ministry or commission
+    "government",  # a 政府门户 or another government department (发改委, 人社局, ...)
+    "association",  # 社会工作协会 and other associations
+    "content_farm",  # 范文 sites and other reposting farms
+    "test",  # fixtures and benchmarks
+    "other",
+]
 SiteScript = Literal["hans", "hant", "hant-tw", "hant-hk"]
+# The CMS family whose list pages, pagers and data proxies a site's lists follow (crawlers/cms/); `auto` detects
+# it from the first list page of each column.
+CmsName = Literal["auto", "trs", "hanweb", "gkmlpt", "ucap", "json", "static"]
 
 # Parsed once: selectors are checked by running them on an empty document, exactly as the spider will.
 _EMPTY_DOCUMENT = Selector(text="<html><body></body></html>")
@@ -66,10 +88,30 @@ class LimitsOverride(_Strict):
     download_timeout: NonNegativeInt | None = None
 
 
+class Pacing(_Strict):
+    """How fast a site is crawled (all fields present): polite defaults for real servers."""
+
+    download_delay: NonNegativeFloat = 1.0  # seconds between requests to one domain (±50% jitter)
+    concurrency_per_domain: PositiveInt = 2
+    autothrottle: bool = True  # back off further when the server slows down
+
+
+class PacingOverride(_Strict):
+    """Per-site overrides of `defaults.pacing`: only the keys given are changed."""
+
+    download_delay: NonNegativeFloat | None = None
+    concurrency_per_domain: PositiveInt | None = None
+    autothrottle: bool | None = None
+
+
 class Defaults(_Strict):
     """The `defaults:` block of the registry."""
 
     limits: Limits = Field(default_factory=Limits)
+    pacing: Pacing = Field(default_factory=Pacing)
+    # How site operators reach whoever runs the crawl (an e-mail or URL), sent in the user agent. Real sites are
+    # not crawled without one; the environment variable ZHCORPUS_CRAWL_CONTACT overrides it.
+    contact: str | None = None
 
 
 def is_xpath(selector: str) -> bool:
@@ -90,15 +132,61 @@ def _check_selector(selector: str) -> str:
 
 
 class ListRules(_Strict):
-    """How to walk a site's list pages: which <a> lead to details, which <a> to the next list page."""
+    """Selectors that override the detected list structure: which <a> lead to details, which to the next page."""
 
-    detail_links: str
+    detail_links: str | None = None
     next_page: str | None = None
 
     @field_validator("detail_links", "next_page")
     @classmethod
     def _check_selectors(cls, value: str | None) -> str | None:
         return None if value is None else _check_selector(value)
+
+
+class RequestSpec(_Strict):
+    """A start request that is more than a URL: a method, form fields or a body, headers, its column."""
+
+    url: str
+    method: Literal["GET", "POST"] = "GET"
+    form: dict[str, str] | None = None  # sent urlencoded (POST) or as the query (GET)
+    body: str | None = None  # a raw body (e.g. JSON) instead of form fields
+    headers: dict[str, str] = Field(default_factory=dict)
+    column: str | None = None  # the 栏目 this list is (default: the site's `column`, else read from the page)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        return _check_absolute_url(value)
+
+    @model_validator(mode="after")
+    def _check_body(self) -> RequestSpec:
+        if self.form is not None and self.body is not None:
+            raise ValueError("give either `form` or `body`, not both")
+        return self
+
+
+class JsonApiRules(_Strict):
+    """A JSON list API: where the rows are in the answer and which fields hold URL, title and date.
+
+    Paths are dotted (`data.list`); a list of paths means the first one present. Leave any out to detect it.
+    """
+
+    items: str | None = None  # path of the array of rows
+    url: list[str] | str | None = None  # field(s) holding the detail URL (absolute or relative)
+    url_template: str | None = None  # or a template filled from row fields: "/art/{id}.html"
+    title: list[str] | str | None = None
+    date: list[str] | str | None = None  # "2026-01-05 ...", 2026年1月5日 or epoch seconds/milliseconds
+    total: list[str] | str | None = None  # path of the total number of records
+    page_param: str | None = None  # the query/form field holding the page number (detected: page, pageNo, ...)
+    page_url: str | None = None  # or a URL template with {page}
+    page_start: int = 1
+
+
+def _check_absolute_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"start URL {url!r} must be an absolute http(s) URL")
+    return url
 
 
 def host_allowed(host: str, allowed_domains: list[str]) -> bool:
@@ -114,22 +202,28 @@ class Site(_Strict):
 
     id: str
     name: str
-    kind: SiteKind
+    kind: SiteKind | None = None
     enabled: bool = True
     bundled: bool = False
     allowed_domains: list[str] = Field(min_length=1)
-    start_urls: list[str] = Field(min_length=1)
-    list_rules: ListRules = Field(alias="list")
+    start_urls: list[str] = Field(default_factory=list)
+    # Start requests with a method, form fields, headers or a column of their own (each is one list walk).
+    start_requests: list[RequestSpec] = Field(default_factory=list)
+    cms: CmsName = "auto"
+    list_rules: ListRules = Field(default_factory=ListRules, alias="list")
+    json_api: JsonApiRules | None = None
     detail_url_pattern: str | None = None
     encoding: str | None = None
     script: SiteScript = "hans"
     column: str | None = None
     limits: LimitsOverride = Field(default_factory=LimitsOverride)
+    pacing: PacingOverride = Field(default_factory=PacingOverride)
     # Requests to private, loopback or link-local addresses are refused unless the site opts in (bundled
     # fixtures and local stand-ins do).
     allow_private_network: bool = False
 
     _effective_limits: Limits = PrivateAttr(default_factory=Limits)
+    _effective_pacing: Pacing = PrivateAttr(default_factory=Pacing)
 
     @field_validator("id")
     @classmethod
@@ -150,9 +244,7 @@ class Site(_Strict):
     @classmethod
     def _check_start_urls(cls, value: list[str]) -> list[str]:
         for url in value:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise ValueError(f"start URL {url!r} must be an absolute http(s) URL")
+            _check_absolute_url(url)
         return value
 
     @field_validator("detail_url_pattern")
@@ -167,16 +259,47 @@ class Site(_Strict):
 
     @model_validator(mode="after")
     def _check_start_hosts(self) -> Site:
-        for url in self.start_urls:
+        if not self.start_urls and not self.start_requests:
+            raise ValueError("give `start_urls` (or `start_requests`): at least one list page to start from")
+        for url in self.entry_urls:
             host = urlsplit(url).hostname or ""
             if not host_allowed(host, self.allowed_domains):
                 raise ValueError(f"start URL {url!r}: host {host!r} is not in allowed_domains")
         return self
 
     @property
+    def entry_urls(self) -> list[str]:
+        """Return the URLs of every start URL and start request, in registry order."""
+        return [*self.start_urls, *(r.url for r in self.start_requests)]
+
+    def entry_requests(self) -> list[RequestSpec]:
+        """Return every start as a RequestSpec: plain start URLs first, then the start requests."""
+        return [RequestSpec(url=url) for url in self.start_urls] + list(self.start_requests)
+
+    @property
     def effective_limits(self) -> Limits:
         """Return the defaults merged with this site's overrides."""
         return self._effective_limits
+
+    @property
+    def effective_pacing(self) -> Pacing:
+        """Return the default pacing merged with this site's overrides."""
+        return self._effective_pacing
+
+    def crawl_timeout_s(self, limits: Limits | None = None) -> float:
+        """Return a wall-clock limit for one crawl of this site, scaled to its budgets and pacing.
+
+        Every list and detail request within the budgets, each taking the download delay plus a second of
+        transfer, divided among the concurrent requests (AutoThrottle keeps about one in flight), plus two
+        minutes of slack; between 5 minutes and 6 hours. A bundled site (no delay) gets the 5-minute floor.
+        """
+        limits = limits or self.effective_limits
+        pacing = self.effective_pacing
+        requests = limits.max_list_pages + limits.max_detail_pages
+        in_flight = 1 if pacing.autothrottle else pacing.concurrency_per_domain
+        # Bundled sites are served from 127.0.0.1 without any delay (crawlers/settings.py).
+        per_request = 0.05 if self.bundled else (pacing.download_delay + 1.0) / in_flight
+        return float(min(max(120 + requests * per_request, CRAWL_TIMEOUT_MIN_S), CRAWL_TIMEOUT_MAX_S))
 
     def limits_with(self, **overrides: int | None) -> Limits:
         """Return the effective limits with per-run overrides applied (None values are ignored)."""
@@ -204,6 +327,8 @@ class Registry(_Strict):
         for site in self.sites:
             overrides = site.limits.model_dump(exclude_none=True)
             site._effective_limits = self.defaults.limits.model_copy(update=overrides)
+            pacing = site.pacing.model_dump(exclude_none=True)
+            site._effective_pacing = self.defaults.pacing.model_copy(update=pacing)
         return self
 
     def enabled(self) -> list[Site]:
@@ -225,6 +350,10 @@ class Registry(_Strict):
     def bundled_hosts(self) -> list[str]:
         """Return the allowed domains of every bundled site (served by the local fixture proxy)."""
         return sorted({d for s in self.sites if s.bundled for d in s.allowed_domains})
+
+    def crawl_contact(self) -> str | None:
+        """Return the crawl contact: $ZHCORPUS_CRAWL_CONTACT, else `defaults.contact`, else None."""
+        return (os.environ.get(CONTACT_ENV) or "").strip() or self.defaults.contact
 
 
 def _format_error(prefix: str, err: Any) -> str:

@@ -9,14 +9,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from db.ids import canonical_url, page_id_for, sha256_hex
-from db.store import open_raw, transaction
+from db.store import open_raw, open_readonly, transaction
 
 # Outcomes of one fetch, as counted in run summaries.
 NEW, CHANGED, UNCHANGED, NOT_MODIFIED, ERROR = "new", "changed", "unchanged", "not_modified", "error"
 
 # Why the clean stage picks a page, the first that applies: never cleaned, raw bytes changed, an older pipeline
-# version, its site's template changed since, or none of these (cleaned again on request).
-STALE_REASONS = ("new", "raw_changed", "pipeline", "template", "reprocess")
+# version, its site's template changed since, what its list row says changed, or none of these (cleaned again on
+# request).
+STALE_REASONS = ("new", "raw_changed", "pipeline", "template", "listing", "reprocess")
+
+# The listing a page is cleaned with when several columns list it: the first seen (then by column), in SQL.
+CHOSEN_LISTING = """
+    SELECT page_id, title, listed_date, column_name, list_url, digest FROM (
+        SELECT l.*, ROW_NUMBER() OVER (PARTITION BY page_id ORDER BY first_seen, column_key) AS rank
+        FROM listings l {where}
+    ) WHERE rank = 1
+"""
+
+
+def listing_digest(title: str | None, listed_date: str | None, column: str | None) -> str:
+    """Return the digest of what a list row says of a page (title, date, column): a change re-cleans the page."""
+    return sha256_hex(json.dumps([title, listed_date, column], ensure_ascii=False).encode("utf-8"))[:20]
 
 
 def utc_now() -> str:
@@ -51,6 +65,7 @@ class KnownPage:
     status: int | None
     last_seen: str | None = None  # last time the crawler checked the page (200, 304 or error)
     error: str | None = None  # why the last attempt failed, if it did (too_large, http_404, ...)
+    first_seen: str | None = None  # first time the crawler fetched it (a list walk is settled on older pages)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,23 @@ class RawPageRow:
     error: str | None
     first_seen: str
     last_seen: str
+
+
+def _known_pages(db, site_id: str) -> dict[str, KnownPage]:
+    sql = """SELECT url, etag, last_modified, sha256, fetched_at, status, last_seen, error, first_seen
+             FROM raw_pages WHERE site_id = ?"""
+    return {row.pop("url"): KnownPage(**row) for row in db.query(sql, [site_id])}
+
+
+def read_known_pages(path: Path, site_id: str) -> dict[str, KnownPage]:
+    """Return a site's known pages without writing (or creating) raw.db: empty when the file does not exist."""
+    if not Path(path).exists():
+        return {}
+    db = open_readonly(Path(path))
+    try:
+        return _known_pages(db, site_id) if db["raw_pages"].exists() else {}
+    finally:
+        db.conn.close()
 
 
 class RawStore:
@@ -137,9 +169,7 @@ class RawStore:
     # -- pages ------------------------------------------------------------------------------------
     def known_pages(self, site_id: str) -> dict[str, KnownPage]:
         """Return every stored URL of a site with the validators for a conditional GET."""
-        sql = """SELECT url, etag, last_modified, sha256, fetched_at, status, last_seen, error
-                 FROM raw_pages WHERE site_id = ?"""
-        return {row.pop("url"): KnownPage(**row) for row in self.db.query(sql, [site_id])}
+        return _known_pages(self.db, site_id)
 
     def record_fetch(self, fetch: RawFetch) -> str:
         """Store one fetch and return its outcome: new, changed, unchanged, not_modified or error."""
@@ -233,6 +263,91 @@ class RawStore:
             "last_seen": fetch.fetched_at,
         }
 
+    # -- list evidence and list walks ---------------------------------------------------------------
+    def record_listings(
+        self,
+        *,
+        site_id: str,
+        run_id: str,
+        column_key: str,
+        column_name: str | None,
+        list_url: str,
+        rows: list[dict],
+        seen_at: str,
+    ) -> dict[str, int]:
+        """Store what one list page said of its rows (url, title, date, date_text); return new/changed/same counts.
+
+        One row per detail page and column: first and last seen, the list page it was last seen on; a change of
+        title, date or column updates it and sets `changed_at` (the page is then stale for cleaning).
+        """
+        counts = {"new": 0, "changed": 0, "same": 0}
+        listing = self.db["listings"]
+        with transaction(self.db):
+            for row in rows:
+                url = canonical_url(row["url"])
+                page_id = page_id_for(url)
+                digest = listing_digest(row.get("title"), row.get("date"), column_name)
+                existing = list(
+                    self.db.query(
+                        "SELECT digest FROM listings WHERE page_id = ? AND column_key = ?", [page_id, column_key]
+                    )
+                )
+                seen = {"last_seen": seen_at, "list_url": list_url, "run_id": run_id}
+                if existing and existing[0]["digest"] == digest:
+                    listing.update((page_id, column_key), seen)
+                    counts["same"] += 1
+                    continue
+                values = {
+                    "title": row.get("title"),
+                    "listed_date": row.get("date"),
+                    "date_text": row.get("date_text"),
+                    "column_name": column_name,
+                    "digest": digest,
+                    **seen,
+                }
+                if existing:
+                    listing.update((page_id, column_key), {**values, "changed_at": seen_at})
+                    counts["changed"] += 1
+                else:
+                    key = {"page_id": page_id, "column_key": column_key, "site_id": site_id, "url": url}
+                    listing.insert({**key, **values, "first_seen": seen_at, "changed_at": None})
+                    counts["new"] += 1
+        return counts
+
+    def listed_as(self, page_ids: list[str]) -> dict[str, dict]:
+        """Return page id -> the listing it is cleaned with (title, listed_date, column_name, list_url, digest)."""
+        out: dict[str, dict] = {}
+        for start in range(0, len(page_ids), 500):
+            chunk = page_ids[start : start + 500]
+            where = f"WHERE page_id IN ({','.join('?' * len(chunk))})"
+            for row in self.db.query(CHOSEN_LISTING.format(where=where), chunk):
+                out[row.pop("page_id")] = row
+        return out
+
+    def listings(self, site_id: str) -> list[dict]:
+        """Return every listing row of a site, newest sighting first."""
+        return list(self.db.query("SELECT * FROM listings WHERE site_id = ? ORDER BY last_seen DESC, url", [site_id]))
+
+    def list_walks(self, site_id: str) -> dict[str, dict]:
+        """Return column key -> the stored state of that column's list walk (entry, resume point, ...)."""
+        rows = self.db.query("SELECT * FROM list_walks WHERE site_id = ?", [site_id])
+        out = {}
+        for row in rows:
+            for key in ("entry", "resume", "walk_state"):
+                row[key] = json.loads(row[key]) if row[key] else None
+            out[row["column_key"]] = row
+        return out
+
+    def save_list_walk(self, row: dict) -> None:
+        """Store one column's list-walk state (upsert on site and column key)."""
+        values = dict(row)
+        for key in ("entry", "resume", "walk_state"):
+            if values.get(key) is not None and not isinstance(values[key], str):
+                values[key] = json.dumps(values[key], ensure_ascii=False, sort_keys=True)
+        values.setdefault("updated_at", utc_now())
+        with transaction(self.db):
+            self.db["list_walks"].upsert(values, pk=("site_id", "column_key"))
+
     # -- clean stage bookkeeping -------------------------------------------------------------------
     def stale_page_reasons(
         self,
@@ -246,8 +361,9 @@ class RawStore:
         """Return {page id: why it needs cleaning} for detail pages, in site and id order (STALE_REASONS).
 
         A page is stale when it was never cleaned, its raw bytes changed, an older pipeline version cleaned it,
-        or (given `template_digests`, site id -> digest of its current template, "" for none) it was cleaned
-        with another template digest. Rows cleaned before digests were recorded (NULL) are not stale by
+        (given `template_digests`, site id -> digest of its current template, "" for none) it was cleaned
+        with another template digest, or its listing (title, date, column as listed) is not the one it was
+        cleaned with. Rows cleaned before digests were recorded (NULL) are not stale by
         template until `adopt_template_digest` fills them in. With `reprocess`, every selected page is returned.
         """
         params: dict[str, object] = {"pipeline": pipeline_version}
@@ -268,16 +384,19 @@ class RawStore:
         if since:
             where.append("p.last_seen >= :since")
             params["since"] = since
-        sql = f"""WITH t(site_id, digest) AS (VALUES {values})
+        sql = f"""WITH t(site_id, digest) AS (VALUES {values}),
+                       l AS ({CHOSEN_LISTING.format(where="")})
                   SELECT p.site_id AS site_id, p.id AS id,
                          CASE WHEN c.page_id IS NULL THEN 'new'
                               WHEN c.raw_sha256 IS NOT p.sha256 THEN 'raw_changed'
                               WHEN c.pipeline_version != :pipeline THEN 'pipeline'
                               WHEN {template_changed} THEN 'template'
+                              WHEN COALESCE(c.listing_digest, '') != COALESCE(l.digest, '') THEN 'listing'
                               ELSE 'reprocess' END AS reason
                   FROM raw_pages p
                   LEFT JOIN clean_status c ON c.page_id = p.id
                   LEFT JOIN t ON t.site_id = p.site_id
+                  LEFT JOIN l ON l.page_id = p.id
                   WHERE {" AND ".join(where)}"""
         keep = "" if reprocess else "WHERE reason != 'reprocess'"
         sql = f"SELECT id, reason FROM ({sql}) {keep} ORDER BY site_id, id"

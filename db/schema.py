@@ -76,7 +76,49 @@ CREATE TABLE IF NOT EXISTS clean_status (
     drop_reason      TEXT,
     document_ids     TEXT NOT NULL DEFAULT '[]',
     cleaned_at       TEXT NOT NULL,
-    template_digest  TEXT
+    template_digest  TEXT,
+    listing_digest   TEXT
+);
+"""
+
+# List evidence and list-walk state (the crawler's CMS adapters and resumable walk): separate from the tables
+# above so other additions to RAW_DDL never collide with these. Applied after RAW_DDL.
+RAW_LIST_DDL = """
+CREATE TABLE IF NOT EXISTS listings (
+    page_id     TEXT NOT NULL,
+    column_key  TEXT NOT NULL,
+    site_id     TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    title       TEXT,
+    listed_date TEXT,
+    date_text   TEXT,
+    column_name TEXT,
+    list_url    TEXT NOT NULL,
+    digest      TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    changed_at  TEXT,
+    run_id      TEXT NOT NULL,
+    PRIMARY KEY (page_id, column_key)
+);
+CREATE INDEX IF NOT EXISTS listings_site ON listings (site_id);
+CREATE TABLE IF NOT EXISTS list_walks (
+    site_id         TEXT NOT NULL,
+    column_key      TEXT NOT NULL,
+    column_name     TEXT,
+    entry           TEXT NOT NULL,
+    adapter         TEXT,
+    state           TEXT NOT NULL,
+    walk_started_at TEXT,
+    resume          TEXT,
+    resume_page     INTEGER,
+    walk_state      TEXT,
+    pages_walked    INTEGER NOT NULL DEFAULT 0,
+    declared_pages  INTEGER,
+    stop_reason     TEXT,
+    run_id          TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (site_id, column_key)
 );
 """
 
@@ -85,7 +127,11 @@ CREATE TABLE IF NOT EXISTS clean_status (
 # a new file has them from RAW_DDL above.
 RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
     # The site-template digest a page was cleaned with; NULL on rows cleaned before digests were recorded.
-    "clean_status": {"template_digest": "TEXT"},
+    "clean_status": {
+        "template_digest": "TEXT",
+        # The digest of the listing (title, date, column as listed) a page was cleaned with; NULL before listings.
+        "listing_digest": "TEXT",
+    },
 }
 
 CORPUS_DDL = """

@@ -28,6 +28,7 @@ def open_raw(path: Path) -> sqlite_utils.Database:
     """Return raw.db with its schema applied, upgraded in place if an older release made it."""
     db = _connect(path)
     db.executescript(schema.RAW_DDL)
+    db.executescript(schema.RAW_LIST_DDL)
     _add_missing_columns(db, schema.RAW_ADDED_COLUMNS)
     db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
     return db

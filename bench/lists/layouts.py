@@ -33,15 +33,28 @@ HELD_OUT: list[Layout] = [
         split_every=5,
     ),
     Layout(
-        "ho-hanweb-table-records", pager="hanweb", row="table_3td", date_format="cn_padded", detail_url="hanweb", truncate=18
+        "ho-hanweb-table-records",
+        pager="hanweb",
+        row="table_3td",
+        date_format="cn_padded",
+        detail_url="hanweb",
+        truncate=18,
     ),
     Layout("ho-static-bracket-index", pager="index_n", row="ul_bracket", date_format="md_brackets", detail_url="trs"),
     Layout("ho-static-dl-query", pager="numbered_query", row="dl", date_format="cn", pinned=1, detail_date=False),
-    Layout("ho-xxgk-table-next", pager="next", row="table_xxgk", date_format="dot", detail_url="query", title_attr=False),
+    Layout(
+        "ho-xxgk-table-next", pager="next", row="table_xxgk", date_format="dot", detail_url="query", title_attr=False
+    ),
     Layout("ho-cards-full", pager="full", row="card", date_format="datetime", detail_url="shtml", per_page=10),
     Layout("ho-plines-select-gbk", pager="select", row="p_lines", date_format="slash", encoding="gbk", per_page=20),
     Layout(
-        "ho-trs-in-link", pager="trs_js", row="ul_in_link", date_format="iso", detail_url="trs", truncate=16, detail_date=False
+        "ho-trs-in-link",
+        pager="trs_js",
+        row="ul_in_link",
+        date_format="iso",
+        detail_url="trs",
+        truncate=16,
+        detail_date=False,
     ),
     Layout("ho-json-20", pager="json", detail_url="hanweb", per_page=20),
 ]

@@ -95,11 +95,12 @@ def test_robots_disallowed_pages_are_never_requested(runs):
     assert page(runs.raw_db, f"http://{TRAP_HOST}/private/secret.html")["error"] == "robots"
 
 
-def test_calendar_trap_is_ended_by_the_list_budget(runs):
+def test_calendar_trap_ends_at_its_first_page_without_notices(runs):
     budget = load_registry().get(TRAP).effective_limits.max_list_pages
     calendar = [r for r in runs.log_first if r[0] == TRAP_HOST and r[1].startswith("/calendar")]
-    assert runs.first[TRAP]["list_pages"] == budget
-    assert len(calendar) == budget - 1  # /list.html is the first list page
+    # The calendar's 下一页 never ends, but its pages list no notices: the walk stops there, loudly.
+    assert len(calendar) == 1 and runs.first[TRAP]["list_pages"] == 2 < budget
+    assert runs.first[TRAP]["walk_errors"] == {"no_detail_links": 1}
 
 
 def test_flaky_page_is_retried_to_200(runs):
@@ -184,6 +185,12 @@ def test_summary_is_built_from_stats():
         "zhcorpus/error/http_404": 1,
         "zhcorpus/error/timeout": 1,
         "zhcorpus/skipped_known": 4,
+        "zhcorpus/walk_error/pagination_stalled": 1,
+        "zhcorpus/walk/complete": 1,
+        "zhcorpus/walk/resumed": 1,
+        "zhcorpus/walk/stop/pagination_stalled": 1,
+        "zhcorpus/adapter/trs": 1,
+        "zhcorpus/listings/new": 12,
     }
     summary = summarize_stats("s", stats, 1.23456)
     assert summary == {
@@ -197,11 +204,24 @@ def test_summary_is_built_from_stats():
         "skipped_known": 4,
         "errors": 2,
         "errors_by_reason": {"http_404": 1, "timeout": 1},
+        "walk_errors": {"pagination_stalled": 1},
+        "walk": {"complete": 1, "resumed": 1, "stop_reasons": {"pagination_stalled": 1}},
+        "adapters": {"trs": 1},
+        "listings": {"new": 12},
         "duration_s": 1.235,
     }
 
 
-def test_per_run_list_budget_override(tmp_path):
+def test_every_failed_detail_page_is_a_named_error():
+    stats = {"zhcorpus/detail/outcome/error": 3, "zhcorpus/outcome/error": 3, "zhcorpus/error/http_403": 3}
+    assert summarize_stats("s", stats, 1.0)["walk_errors"] == {"all_details_failed": 1}
+    stats["zhcorpus/detail/outcome/new"] = 1
+    assert summarize_stats("s", stats, 1.0)["walk_errors"] == {}
+
+
+def test_per_run_list_budget_override_cuts_the_walk_loudly(tmp_path):
     with server.FixtureServer() as srv:
-        summary = crawl_site(TRAP, "run-o", tmp_path / "raw.db", proxy_url=srv.proxy_url, max_list_pages=3)
-    assert summary["list_pages"] == 3
+        summary = crawl_site("qingzhou-mzj", "run-o", tmp_path / "raw.db", proxy_url=srv.proxy_url, max_list_pages=2)
+    assert summary["list_pages"] == 2
+    assert summary["walk_errors"] == {"list_budget_cut": 1}
+    assert summary["walk"]["partial"] == 1  # the next crawl resumes where this one was cut

@@ -119,12 +119,16 @@ def test_list_budget_ends_the_walk(make_spider):
         url = request.url
     while True:
         pages += 1
-        html = f'<a class="next" href="/tzgg/index_{pages}.html">下一页</a>'
+        row = f'<ul class="news-list"><li><a href="/tzgg/202403/t20240301_{pages}.html">关于第{pages}批救助名单的公示</a></li></ul>'
+        html = row + f'<a class="next" href="/tzgg/index_{pages}.html">下一页</a>'
         _, requests = split(spider.parse_list(html_response(url, html, page_type="list")))
-        if not requests:
+        lists = [r for r in requests if r.meta["page_type"] == "list"]
+        if not lists:
             break
-        url = requests[0].url
+        url = lists[0].url
     assert pages == 5
+    (walk,) = spider.walks.values()
+    assert walk.stop_reason == "list_budget" and walk.pending.url.endswith("/tzgg/index_5.html")
 
 
 def test_detail_budget_caps_detail_requests(make_spider, registry_data, write_registry):

@@ -107,7 +107,27 @@ BAD_CASES = [
         lambda d: d["defaults"]["limits"].update(recheck_days=-5),
         ["defaults", "key 'limits.recheck_days'"],
     ),
-    ("missing list", lambda d: _site(d).pop("list"), ["'test-city-mzj'", "missing key 'list'"]),
+    ("missing start", lambda d: _site(d).pop("start_urls"), ["'test-city-mzj'", "give `start_urls`"]),
+    ("missing name", lambda d: _site(d).pop("name"), ["'test-city-mzj'", "missing key 'name'"]),
+    (
+        "unknown cms",
+        lambda d: _site(d).update(cms="wordpress"),
+        ["'test-city-mzj'", "key 'cms'"],
+    ),
+    (
+        "post with form and body",
+        lambda d: _site(d).update(
+            start_requests=[
+                {"url": "http://mzj.test-city.example/p", "method": "POST", "form": {"a": "1"}, "body": "x"}
+            ]
+        ),
+        ["'test-city-mzj'", "either `form` or `body`"],
+    ),
+    (
+        "start request off-site",
+        lambda d: _site(d).update(start_requests=[{"url": "http://other.example/p"}]),
+        ["'test-city-mzj'", "not in allowed_domains"],
+    ),
     (
         "domain with scheme",
         lambda d: d["sites"][1].update(allowed_domains=["http://swa.test.example"]),
@@ -155,3 +175,89 @@ def test_limits_with_applies_per_run_overrides(registry_path):
     assert (limits.max_list_pages, limits.max_detail_pages) == (50, 1000)
     with pytest.raises(ValueError):
         site.limits_with(max_list_pages=-1)
+
+
+def test_a_site_needs_only_id_name_start_urls_and_allowed_domains(write_registry):
+    path = write_registry(
+        {
+            "sites": [
+                {
+                    "id": "x-mzj",
+                    "name": "某市民政局",
+                    "start_urls": ["http://mzj.x.gov.cn/tzgg/"],
+                    "allowed_domains": ["mzj.x.gov.cn"],
+                }
+            ]
+        }
+    )
+    site = load_registry(path).get("x-mzj")
+    assert site.kind is None and site.cms == "auto" and site.list_rules.detail_links is None
+    assert site.effective_limits.max_detail_pages == 1000 and site.effective_pacing.download_delay == 1.0
+    assert [r.url for r in site.entry_requests()] == ["http://mzj.x.gov.cn/tzgg/"]
+
+
+def test_start_requests_carry_method_form_headers_and_column(write_registry):
+    spec = {
+        "url": "http://mzj.x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15",
+        "method": "POST",
+        "form": {"col": "1", "columnid": "4521"},
+        "headers": {"X-Requested-With": "XMLHttpRequest"},
+        "column": "通知公告",
+    }
+    data = {
+        "sites": [
+            {
+                "id": "x",
+                "name": "X",
+                "start_requests": [spec],
+                "allowed_domains": ["mzj.x.gov.cn"],
+                "kind": "government",
+            }
+        ]
+    }
+    site = load_registry(write_registry(data)).get("x")
+    (request,) = site.entry_requests()
+    assert request.method == "POST" and request.form == {"col": "1", "columnid": "4521"}
+    assert request.headers["X-Requested-With"] == "XMLHttpRequest" and request.column == "通知公告"
+    assert site.entry_urls == [spec["url"]]
+
+
+def test_pacing_defaults_and_overrides(write_registry):
+    data = {
+        "defaults": {"pacing": {"download_delay": 2.0}, "contact": "crawler@example.org"},
+        "sites": [
+            {"id": "a", "name": "A", "start_urls": ["http://a.gov.cn/"], "allowed_domains": ["a.gov.cn"]},
+            {
+                "id": "b",
+                "name": "B",
+                "start_urls": ["http://b.gov.cn/"],
+                "allowed_domains": ["b.gov.cn"],
+                "pacing": {"concurrency_per_domain": 1, "download_delay": 5},
+            },
+        ],
+    }
+    registry = load_registry(write_registry(data))
+    assert registry.get("a").effective_pacing.download_delay == 2.0
+    b = registry.get("b").effective_pacing
+    assert (b.download_delay, b.concurrency_per_domain, b.autothrottle) == (5.0, 1, True)
+    assert registry.defaults.contact == "crawler@example.org"
+
+
+def test_crawl_contact_comes_from_the_environment_first(write_registry, monkeypatch):
+    data = {"defaults": {"contact": "reg@example.org"}, "sites": []}
+    registry = load_registry(write_registry(data))
+    monkeypatch.delenv("ZHCORPUS_CRAWL_CONTACT", raising=False)
+    assert registry.crawl_contact() == "reg@example.org"
+    monkeypatch.setenv("ZHCORPUS_CRAWL_CONTACT", "ops@example.org")
+    assert registry.crawl_contact() == "ops@example.org"
+
+
+def test_crawl_timeout_scales_with_the_budgets(write_registry):
+    base = {"id": "a", "name": "A", "start_urls": ["http://a.gov.cn/"], "allowed_domains": ["a.gov.cn"]}
+    small = {**base, "id": "small", "limits": {"max_detail_pages": 50, "max_list_pages": 5}}
+    big = {**base, "id": "big", "limits": {"max_detail_pages": 5000}}
+    registry = load_registry(write_registry({"sites": [small, big]}))
+    small_s, big_s = registry.get("small").crawl_timeout_s(), registry.get("big").crawl_timeout_s()
+    assert small_s == 300  # the floor
+    assert big_s > 5000  # 5000 requests at about 2 s each
+    assert registry.get("big").crawl_timeout_s(registry.get("small").effective_limits) == 300

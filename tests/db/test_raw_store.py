@@ -172,7 +172,9 @@ def test_older_raw_db_gains_the_template_digest_column(tmp_path):
             "document_ids": '["p1"]',
             "cleaned_at": "2026-01-01",
             "template_digest": None,
+            "listing_digest": None,
         }
     ]
+    assert store.db["listings"].exists() and store.db["list_walks"].exists()
     store.close()
     RawStore(path).close()  # opening an up-to-date file again changes nothing
