@@ -111,17 +111,33 @@ def run_spider(
     max_list_pages: int | None = None,
     max_detail_pages: int | None = None,
     full_walk: bool = False,
+    dry_run: bool = False,
+    try_pages: int = 2,
 ) -> dict[str, Any]:
-    """Crawl one site in this process (once per process: Twisted) and return its summary."""
+    """Crawl one site in this process (once per process: Twisted) and return its summary.
+
+    With `dry_run`, nothing is written and no detail page fetched: up to `try_pages` list pages per column are
+    read and the summary's `report` says what was found (`zhcorpus sites try`).
+    """
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.settings import settings_for_site
+    from crawlers.settings import MissingContact, check_contact, settings_for_site
     from crawlers.spiders.notices import NoticesSpider
 
     reg = load_registry(registry)
     site = reg.get(site_id)
+    contact = reg.crawl_contact()
+    try:
+        check_contact(site, contact)
+    except MissingContact as exc:
+        raise CrawlError(str(exc)) from None
     limits = site.limits_with(max_list_pages=max_list_pages, max_detail_pages=max_detail_pages)
-    settings = settings_for_site(site, fixture_proxy=proxy_url, fixture_hosts=reg.bundled_hosts(), limits=limits)
+    settings = settings_for_site(
+        site, fixture_proxy=proxy_url, fixture_hosts=reg.bundled_hosts(), limits=limits, contact=contact
+    )
+    if dry_run:
+        settings["ITEM_PIPELINES"] = {}
+        settings["LOG_LEVEL"] = "WARNING"
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(NoticesSpider)
     started = time.monotonic()
@@ -134,13 +150,18 @@ def run_spider(
         max_list_pages=max_list_pages,
         max_detail_pages=max_detail_pages,
         full_walk=full_walk,
+        dry_run=dry_run,
+        try_pages=try_pages,
     )
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     if stats.get("finish_reason") != "finished":
         reason = stats.get("finish_reason")
         raise CrawlError(f"spider for {site_id} did not finish (finish_reason={reason!r})")
-    return summarize_stats(site_id, stats, time.monotonic() - started)
+    summary = summarize_stats(site_id, stats, time.monotonic() - started)
+    if dry_run:
+        summary = {"site_id": site_id, "report": crawler.spider.report, "duration_s": summary["duration_s"]}
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--full-walk", action="store_true", help="walk every list page, not only up to the first known one"
     )
+    parser.add_argument("--dry-run", action="store_true", help="read list pages only, store nothing, print a report")
+    parser.add_argument("--try-pages", type=int, default=2, help="list pages per column a dry run reads")
     args = parser.parse_args(argv)
     try:
         summary = run_spider(
@@ -167,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             max_list_pages=args.max_list_pages,
             max_detail_pages=args.max_detail_pages,
             full_walk=args.full_walk,
+            dry_run=args.dry_run,
+            try_pages=args.try_pages,
         )
     except (CrawlError, KeyError, ValueError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
@@ -183,12 +208,25 @@ def crawl_site(
     *,
     registry: Path | None = None,
     proxy_url: str | None = None,
-    timeout_s: float = 900,
+    timeout_s: float | None = None,
     max_list_pages: int | None = None,
     max_detail_pages: int | None = None,
     full_walk: bool = False,
+    dry_run: bool = False,
+    try_pages: int = 2,
 ) -> dict[str, Any]:
-    """Crawl one site in a subprocess and return its summary; raise CrawlError on failure or timeout."""
+    """Crawl one site in a subprocess and return its summary; raise CrawlError on failure or timeout.
+
+    Without `timeout_s`, the site's own limit applies (`Site.crawl_timeout_s`, scaled to its budgets).
+    """
+    if timeout_s is None:
+        try:
+            site = load_registry(registry).get(site_id)
+        except KeyError as exc:
+            raise CrawlError(exc.args[0]) from None
+        timeout_s = site.crawl_timeout_s(
+            site.limits_with(max_list_pages=max_list_pages, max_detail_pages=max_detail_pages)
+        )
     cmd = [sys.executable, "-m", "crawlers.run", "--site", site_id, "--run-id", run_id]
     cmd += ["--raw-db", str(raw_db)]
     if registry is not None:
@@ -201,6 +239,8 @@ def crawl_site(
         cmd += ["--max-detail-pages", str(max_detail_pages)]
     if full_walk:
         cmd.append("--full-walk")
+    if dry_run:
+        cmd += ["--dry-run", "--try-pages", str(try_pages)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
     try:
@@ -239,13 +279,14 @@ def crawl_sites(
     registry: Path | None = None,
     proxy_url: str | None = None,
     parallel: int = 4,
-    timeout_s: float = 900,
+    timeout_s: float | None = None,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Crawl sites (subprocesses, `parallel` at a time) as one run and return site_id -> summary.
 
     Starts a FixtureServer when a bundled site is selected and no `proxy_url` is given. A site that
-    fails gets `{"site_id", "error"}` as its summary; the other sites still run.
+    fails gets `{"site_id", "error"}` as its summary; the other sites still run. Without `timeout_s`, each
+    site gets its own limit (`Site.crawl_timeout_s`).
     """
     from db.raw import RawStore
 

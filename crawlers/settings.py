@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+import os
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from crawlers.sites import Limits, Site
+from crawlers.sites import CONTACT_ENV, Limits, Site
 
-USER_AGENT = "zhcorpus/0.1 (+https://zhcorpus.example/bot; Chinese public-notice corpus crawler)"
+# The user agent names the crawler and how its operator is reached: `defaults.contact` in the registry or
+# $ZHCORPUS_CRAWL_CONTACT (an e-mail or URL). $ZHCORPUS_USER_AGENT replaces the whole string.
+USER_AGENT_TEMPLATE = "zhcorpus/{version} (Chinese public-notice corpus crawler; +{contact})"
+USER_AGENT_ENV = "ZHCORPUS_USER_AGENT"
+NO_CONTACT = "contact not configured"
+
+
+def _version() -> str:
+    try:
+        return version("zhcorpus")
+    except PackageNotFoundError:
+        return "0"
+
+
+def user_agent(contact: str | None) -> str:
+    """Return the user agent: $ZHCORPUS_USER_AGENT, else the crawler's name and version with the contact."""
+    override = (os.environ.get(USER_AGENT_ENV) or "").strip()
+    if override:
+        return override
+    return USER_AGENT_TEMPLATE.format(version=_version(), contact=contact or NO_CONTACT)
+
+
+class MissingContact(ValueError):
+    """A real site would be crawled without a contact in the user agent."""
+
+
+def check_contact(site: Site, contact: str | None) -> None:
+    """Raise MissingContact when a real site (not bundled, not a local stand-in) would be crawled anonymously."""
+    if contact or (os.environ.get(USER_AGENT_ENV) or "").strip() or site.bundled or site.allow_private_network:
+        return
+    raise MissingContact(
+        f"site {site.id!r}: no crawl contact for the user agent; set {CONTACT_ENV} (an e-mail or URL) "
+        "or `defaults.contact` in the registry"
+    )
+
 
 # Priority of our proxy middleware: before Scrapy's HttpProxyMiddleware (750), which then honours the
 # `proxy` meta key we set, and after RobotsTxtMiddleware (100), whose robots.txt requests pass through us.
@@ -15,9 +51,10 @@ FIXTURE_PROXY_MIDDLEWARE_PRIORITY = 740
 # Settings every crawl gets, whatever the site.
 BASE_SETTINGS: dict[str, Any] = {
     "BOT_NAME": "zhcorpus",
-    "USER_AGENT": USER_AGENT,
+    "USER_AGENT": user_agent(None),
     "ROBOTSTXT_OBEY": True,
-    # Polite pacing for real servers; AutoThrottle backs off further when a server slows down.
+    # Polite pacing for real servers (the registry's `pacing` sets delay and per-domain concurrency per site);
+    # AutoThrottle backs off further when a server slows down.
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
     "DOWNLOAD_DELAY": 1.0,
@@ -67,15 +104,28 @@ def limit_settings(limits: Limits) -> dict[str, Any]:
     }
 
 
+def pacing_settings(site: Site) -> dict[str, Any]:
+    """Return the Scrapy settings that follow from a site's effective pacing."""
+    pacing = site.effective_pacing
+    return {
+        "DOWNLOAD_DELAY": pacing.download_delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": pacing.concurrency_per_domain,
+        "AUTOTHROTTLE_ENABLED": pacing.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(pacing.download_delay, BASE_SETTINGS["AUTOTHROTTLE_START_DELAY"]),
+    }
+
+
 def settings_for_site(
     site: Site,
     *,
     fixture_proxy: str | None = None,
     fixture_hosts: list[str] | None = None,
     limits: Limits | None = None,
+    contact: str | None = None,
 ) -> dict[str, Any]:
     """Return the complete Scrapy settings for crawling one registry site (`limits`: per-run override)."""
-    settings = {**BASE_SETTINGS, **limit_settings(limits or site.effective_limits)}
+    settings = {**BASE_SETTINGS, **limit_settings(limits or site.effective_limits), **pacing_settings(site)}
+    settings["USER_AGENT"] = user_agent(contact)
     if site.bundled:
         settings.update(BUNDLED_SITE_OVERRIDES)
     if fixture_proxy:

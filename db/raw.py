@@ -102,6 +102,21 @@ def read_known_pages(path: Path, site_id: str) -> dict[str, KnownPage]:
         db.conn.close()
 
 
+def read_list_pages(path: Path, site_id: str, limit: int = 2) -> list[dict]:
+    """Return a site's latest good list pages (url, body, headers) without writing raw.db; [] without the file."""
+    if not Path(path).exists():
+        return []
+    db = open_readonly(Path(path))
+    try:
+        if not db["raw_pages"].exists():
+            return []
+        sql = """SELECT url, body, headers FROM raw_pages
+                 WHERE site_id = ? AND page_type = 'list' AND sha256 IS NOT NULL ORDER BY fetched_at DESC LIMIT ?"""
+        return [{**row, "headers": json.loads(row["headers"] or "{}")} for row in db.query(sql, [site_id, limit])]
+    finally:
+        db.conn.close()
+
+
 class RawStore:
     """Read and write raw.db; every write is one short transaction."""
 

@@ -15,6 +15,7 @@ from flows.crawl import CRAWL_WORKERS, crawl_stage, resolve_sites
 from flows.params import CleanOptions, CrawlOptions, SiteId
 from flows.report import publish_nightly_report
 from jobs.config import data_paths
+from jobs.report import failing_sites, loud_sites, render_alerts
 
 
 def _crawl_then_clean(
@@ -43,9 +44,13 @@ def _crawl_then_clean(
         f"{crawl_stats['detail_pages_new']} new and {crawl_stats['detail_pages_changed']} changed pages, "
         f"{clean['pages']} pages cleaned"
     )
-    if failed:
+    loud = failing_sites(loud_sites(crawl_stats.get("spider", {}), clean.get("by_site", {})))
+    if failed or loud:
         # The other sites were crawled and cleaned; the run is still marked failed so the failure is seen.
-        return Failed(message=f"{summary}; failed sites: {', '.join(failed)}", data=result)
+        named = [f"failed sites: {', '.join(failed)}"] if failed else []
+        if loud:
+            named.append("walk errors: " + "; ".join(f"{s} ({render_alerts(e)})" for s, e in sorted(loud.items())))
+        return Failed(message=f"{summary}; {'; '.join(named)}", data=result)
     return Completed(message=summary, data=result)
 
 

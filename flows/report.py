@@ -6,7 +6,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from db.corpus import CorpusStore
 from jobs.config import DataPaths
-from jobs.report import render_counter, render_markdown_table, site_rows
+from jobs.report import loud_sites, render_alerts, render_counter, render_markdown_table, site_rows
 
 
 def _corpus_stats(paths: DataPaths) -> dict:
@@ -45,6 +45,20 @@ def _dedup_line(clean: dict, stats: dict) -> str:
     )
 
 
+def _walk_section(crawl: dict, clean_by_site: dict) -> str:
+    """Return the list-walk part of a run's artifact: walk errors by site, resumed and unfinished walks."""
+    spider = crawl.get("spider") or {}
+    loud = loud_sites(spider, clean_by_site)
+    lines = [f"- {site}: {render_alerts(errors)}" for site, errors in sorted(loud.items())]
+    head = "**Walk errors** (no detail links, stalled pagers, budgets that cut a walk, sites whose pages all fail)"
+    walks = {k: sum((s.get("walk") or {}).get(k, 0) for s in spider.values()) for k in ("resumed", "partial")}
+    tail = (
+        f"List walks: {walks['resumed']} resumed from an earlier unfinished walk, "
+        f"{walks['partial']} left unfinished for the next crawl."
+    )
+    return "\n".join([head + (":" if lines else ": none"), *lines, "", tail])
+
+
 def publish_clean_report(clean: dict, paths: DataPaths) -> None:
     """Publish the re-clean run's markdown artifact."""
     stats = _corpus_stats(paths)
@@ -61,10 +75,15 @@ def publish_clean_report(clean: dict, paths: DataPaths) -> None:
 
 def publish_crawl_report(crawl: dict) -> None:
     """Publish a crawl-only run's markdown and table artifacts."""
-    rows = site_rows(crawl["by_site"], {}, {})
+    rows = site_rows(crawl["by_site"], {}, {}, crawl.get("spider"))
     failed = ", ".join(f"{site} ({why})" for site, why in crawl.get("failures", {}).items()) or "none"
     markdown = "\n\n".join(
-        [f"# zhcorpus crawl `{crawl['run_id']}`", render_markdown_table(rows), f"Failed sites: {failed}."]
+        [
+            f"# zhcorpus crawl `{crawl['run_id']}`",
+            render_markdown_table(rows),
+            f"Failed sites: {failed}.",
+            _walk_section(crawl, {}),
+        ]
     )
     create_markdown_artifact(markdown=markdown, key="zhcorpus-crawl", description="Crawl summary")
     create_table_artifact(table=rows, key="zhcorpus-crawl-sites", description="Per-site crawl counts")
@@ -74,13 +93,14 @@ def publish_nightly_report(result: dict, paths: DataPaths) -> None:
     """Publish the nightly run's markdown and table artifacts."""
     crawl, clean = result["crawl"], result["clean"]
     stats = _corpus_stats(paths)
-    rows = site_rows(crawl["by_site"], clean.get("by_site", {}), stats["sites"])
+    rows = site_rows(crawl["by_site"], clean.get("by_site", {}), stats["sites"], crawl.get("spider"))
     failed = ", ".join(f"{site} ({why})" for site, why in crawl.get("failures", {}).items()) or "none"
     markdown = "\n\n".join(
         [
             f"# zhcorpus nightly run `{crawl['run_id']}`",
             render_markdown_table(rows),
             f"Failed sites: {failed}.",
+            _walk_section(crawl, clean.get("by_site", {})),
             _clean_section(clean),
             _dedup_line(clean, stats),
             f"Duration {result['duration_s']:.1f} s.",

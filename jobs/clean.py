@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cleaning.decode.encoding import decode_bytes
 from cleaning.extract.templates import learn_site_template, merge_templates, template_digest
-from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, PageInput, PageResult, clean_page
+from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, ListedAs, PageInput, PageResult, clean_page
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from db.ids import document_id_for
@@ -173,8 +173,22 @@ def plan_clean(
     return CleanPlan(page_ids=list(stale), reasons=Counter(stale.values()), templates=templates)
 
 
-def page_input(page: RawPageRow, registry: Registry, template: dict | None = None) -> PageInput:
-    """Build the cleaning input for a stored page with its site's registry hints and learned template."""
+def listed_as(listing: dict | None) -> ListedAs | None:
+    """Return the cleaning contract's ListedAs for a stored listing row (raw.db `listings`), or None."""
+    if not listing:
+        return None
+    return ListedAs(
+        title=listing.get("title"),
+        date=listing.get("listed_date"),
+        column=listing.get("column_name"),
+        list_url=listing.get("list_url"),
+    )
+
+
+def page_input(
+    page: RawPageRow, registry: Registry, template: dict | None = None, listing: dict | None = None
+) -> PageInput:
+    """Build the cleaning input for a stored page: registry hints, learned template, and its list row if any."""
     site = registry.sites_by_id.get(page.site_id)
     return PageInput(
         url=page.final_url or page.url,
@@ -184,8 +198,9 @@ def page_input(page: RawPageRow, registry: Registry, template: dict | None = Non
         site_id=page.site_id,
         encoding_hint=site.encoding if site else None,
         script_hint=site.script if site else None,
-        column=site.column if site else None,
+        column=(listing or {}).get("column_name") or (site.column if site else None),
         site_template=template,
+        listed=listed_as(listing),
     )
 
 
@@ -245,13 +260,14 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
         cleaned_at = utc_now()
         templates = raw.site_templates()
         digests = {site_id: template_digest(template) for site_id, template in templates.items()}
+        listings = raw.listed_as(page_ids)
         for page in raw.pages(page_ids):
             summary.pages += 1
             site_counts = summary.by_site.setdefault(page.site_id, Counter())
             reason = crawl_drop_reason(page)
             result = None
             if reason is None:
-                result = clean_page(page_input(page, registry, templates.get(page.site_id)))
+                result = clean_page(page_input(page, registry, templates.get(page.site_id), listings.get(page.id)))
                 reason = result.drop_reason
                 if result.encoding:
                     summary.encodings[result.encoding] += 1
@@ -277,6 +293,7 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
                     "document_ids": json.dumps([r["id"] for r in rows]),
                     "cleaned_at": cleaned_at,
                     "template_digest": digests.get(page.site_id, ""),
+                    "listing_digest": (listings.get(page.id) or {}).get("digest", ""),
                 }
             )
         # Corpus first, then the bookkeeping: an interruption in between only means a redo next run.

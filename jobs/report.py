@@ -11,14 +11,59 @@ SITE_COLUMNS = [
     ("errors", "errors"),
     ("documents", "documents"),
     ("dropped", "dropped"),
+    ("alerts", "alerts"),
 ]
+# Columns summed in the TOTAL row.
+NUMERIC_COLUMNS = [key for key, _ in SITE_COLUMNS[1:] if key != "alerts"]
+
+# A site all of whose pages cleaned in a run were dropped (and at least this many): loud, like a crawl error.
+ALL_DROPPED = "all_details_dropped"
+ALL_DROPPED_MIN_PAGES = 3
+
+# Walk errors after which a site gave the run (next to) nothing: the flow ends Failed naming the site. The others
+# (empty_list_page, list_budget_cut, detail_budget_cut) are shown wherever errors are, and the walk resumes.
+FAILING_WALK_ERRORS = frozenset({"no_detail_links", "pagination_stalled", "all_details_failed", ALL_DROPPED})
+
+
+def loud_sites(spider: dict[str, dict], clean_by_site: dict[str, dict] | None = None) -> dict[str, dict[str, int]]:
+    """Return site -> {error name: count} of the walk errors a run must not pass over silently.
+
+    From each spider summary's `walk_errors` (no_detail_links, pagination_stalled, list_budget_cut,
+    detail_budget_cut, all_details_failed), plus all_details_dropped for a site none of whose cleaned pages
+    gave a document.
+    """
+    loud: dict[str, dict[str, int]] = {}
+    for site, summary in (spider or {}).items():
+        errors = {k: v for k, v in (summary.get("walk_errors") or {}).items() if v}
+        if errors:
+            loud[site] = dict(errors)
+    for site, counts in (clean_by_site or {}).items():
+        if counts.get("dropped", 0) >= ALL_DROPPED_MIN_PAGES and not counts.get("documents"):
+            loud.setdefault(site, {})[ALL_DROPPED] = 1
+    return loud
+
+
+def failing_sites(loud: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Return the sites among `loud_sites` whose walk errors fail a run (FAILING_WALK_ERRORS)."""
+    out = {site: {k: v for k, v in errors.items() if k in FAILING_WALK_ERRORS} for site, errors in loud.items()}
+    return {site: errors for site, errors in out.items() if errors}
+
+
+def render_alerts(errors: dict[str, int]) -> str:
+    """Return walk errors as a short cell: `no_detail_links×2, pagination_stalled`."""
+    return ", ".join(name + (f"×{n}" if n > 1 else "") for name, n in sorted(errors.items()))
 
 
 def site_rows(
-    crawl_counts: dict[str, dict], clean_by_site: dict[str, dict], corpus_sites: dict[str, int]
+    crawl_counts: dict[str, dict],
+    clean_by_site: dict[str, dict],
+    corpus_sites: dict[str, int],
+    spider: dict[str, dict] | None = None,
 ) -> list[dict]:
-    """Return one row per site: crawl counts of this run, pages dropped by this clean, documents in the corpus."""
-    sites = sorted(set(crawl_counts) | set(clean_by_site) | set(corpus_sites))
+    """Return one row per site: crawl counts of this run, pages dropped by this clean, documents in the corpus,
+    and the walk errors of its spider summary (`spider`: site -> crawlers.run summary)."""
+    loud = loud_sites(spider or {}, clean_by_site)
+    sites = sorted(set(crawl_counts) | set(clean_by_site) | set(corpus_sites) | set(loud))
     rows = []
     for site in sites:
         crawl = crawl_counts.get(site, {})
@@ -27,10 +72,11 @@ def site_rows(
             row[key] = crawl.get(key) or 0
         row["documents"] = corpus_sites.get(site, 0)
         row["dropped"] = clean_by_site.get(site, {}).get("dropped", 0)
+        row["alerts"] = render_alerts(loud.get(site, {}))
         rows.append(row)
     if rows:
-        total = {"site": "TOTAL"}
-        for key, _ in SITE_COLUMNS[1:]:
+        total = {"site": "TOTAL", "alerts": f"{len(loud)} sites" if loud else ""}
+        for key in NUMERIC_COLUMNS:
             total[key] = sum(r[key] for r in rows)
         rows.append(total)
     return rows

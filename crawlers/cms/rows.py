@@ -124,9 +124,13 @@ def _is_date_text(text: str) -> bool:
     )
 
 
+# What may stand beside a date in a cell of its own: labels, brackets, a time of day.
+DATE_LABELS = re.compile(r"发布时间|发布日期|更新时间|时间|日期|发布|[\s\[\]()（）【】:：\-/|]|\d{1,2}:\d{2}(:\d{2})?")
+
+
 def _full_date_alone(text: str) -> bool:
     found = find_full_date(text)
-    return found is not None and len(text.strip()) <= len(found[1]) + 12
+    return found is not None and not DATE_LABELS.sub("", text.replace(found[1], "", 1)).strip()
 
 
 def link_title(a) -> str:

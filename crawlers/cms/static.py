@@ -121,8 +121,10 @@ def _href_of(page: ListPage, el) -> str | None:
     return None
 
 
-def _allowed(page: ListPage, url: str | None) -> bool:
-    return bool(url) and page.link_problem(url) in (None, "pattern") and url != page.absolute(page.url)
+def _allowed(page: ListPage, url: str | None, self_ok: bool = False) -> bool:
+    if not url or page.link_problem(url) not in (None, "pattern"):
+        return False
+    return self_ok or url != page.absolute(page.url)
 
 
 def next_link(page: ListPage) -> tuple[str, str] | None:
@@ -146,7 +148,7 @@ def numbered_links(page: ListPage, declared: int | None) -> list[tuple[int, str]
     for el in page.selector.root.iter("a"):
         text = _link_text(el)
         url = _href_of(page, el)
-        if not _allowed(page, url):
+        if not _allowed(page, url, self_ok=True):
             continue
         if text.isdigit() and 0 < int(text) < 100000:
             pairs.append((int(text), url))
@@ -157,7 +159,7 @@ def numbered_links(page: ListPage, declared: int | None) -> list[tuple[int, str]
         digits = re.findall(r"\d+", option.text_content() or "")
         if value and digits and not value.isdigit() and re.search(r"[./?=]", value):
             url = page.absolute(value)
-            if _allowed(page, url):
+            if _allowed(page, url, self_ok=True):
                 pairs.append((int(digits[0]), url))
     return pairs
 
@@ -214,7 +216,7 @@ def static_next(page: ListPage, declared: int | None) -> PageRequest | None:
     pairs = numbered_links(page, declared)
     template = url_template(pairs)
     highest = max([declared or 0, *(n for n, _ in pairs)])
-    if template and k + 1 <= highest:
+    if template and k + 1 <= highest and _allowed(page, template(k + 1)):
         return PageRequest(template(k + 1), page_no=k + 1, why=f"numbered pager links, page {k + 1} of {highest}")
     if declared and k < declared:
         url = query_page_url(page.url, k + 1)

@@ -144,6 +144,15 @@ def _as_bool(value: bool | str) -> bool:
 HTML_ADAPTERS = frozenset({"static", "trs", "ucap"})
 
 
+def page_problem(result: ListResult, page_no: int) -> str | None:
+    """Return the walk error a list page would count (for a dry run's report), else None."""
+    if not result.rows and not result.shell:
+        return "no_detail_links" if page_no == 1 else "empty_list_page"
+    if not result.next and result.declared_pages and page_no < result.declared_pages:
+        return f"pagination_stalled: the pager ends at page {page_no} of {result.declared_pages}"
+    return None
+
+
 class NoticesSpider(scrapy.Spider):
     """Walk a site's list pages, store them and every detail page they link to, raw, with the list rows.
 
@@ -224,8 +233,8 @@ class NoticesSpider(scrapy.Spider):
             for spec in self.site.entry_requests():
                 entry = page_request_of(spec)
                 key = column_key(entry)
-                column = spec.column or self.site.column
-                self.walks[key] = ColumnWalk(self.site.id, key, entry, column, stored.get(key), self.run_id)
+                # The column: the start request's, else the one the list page states, else the site's default.
+                self.walks[key] = ColumnWalk(self.site.id, key, entry, spec.column, stored.get(key), self.run_id)
         return self.walks
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -437,7 +446,7 @@ class NoticesSpider(scrapy.Spider):
         result = self.read_list(response, walk)
         walk.adapter = walk.adapter or result.state.get("adapter")
         walk.declared_pages = result.declared_pages or walk.declared_pages
-        walk.column = walk.column or result.column
+        walk.column = walk.column or result.column or self.site.column
         if progress is not None:
             progress.parsed = True
         if self.dry_run:
@@ -467,12 +476,14 @@ class NoticesSpider(scrapy.Spider):
         known = self.load_known()
         progress = walk.pages.get(page_no)
         if not rows and not result.shell:
-            data_end = result.adapter not in HTML_ADAPTERS and page_no > 1 and not result.declared_records
-            if data_end:
-                walk.stop_reason = "end_of_list"
-            else:
+            if page_no == 1:  # the column yields nothing at all
                 walk.stop_reason = "no_detail_links"
-                self._walk_error("no_detail_links", walk, f"list page {page_no} has no notice rows")
+                self._walk_error("no_detail_links", walk, "its first list page has no notice rows")
+            elif result.adapter not in HTML_ADAPTERS and not result.declared_records:
+                walk.stop_reason = "end_of_list"  # an empty data window is how an API says "no more"
+            else:
+                walk.stop_reason = "empty_list_page"
+                self._walk_error("empty_list_page", walk, f"list page {page_no} has no notice rows")
             return
         if progress is not None and progress.cut:
             walk.stop_reason = "detail_budget"
@@ -526,6 +537,7 @@ class NoticesSpider(scrapy.Spider):
                 next=[{"request": n.describe(), "why": n.why, "page_no": n.page_no} for n in result.next],
                 rejected=result.rejected,
                 shell=result.shell,
+                problem=page_problem(result, entry["page_no"]),
             )
         self.report.append(entry)
 

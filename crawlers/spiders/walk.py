@@ -22,7 +22,8 @@ COMPLETE, PARTIAL = "complete", "partial"
 STOP_REASONS = (
     "settled",  # reached a list page of notices fetched before the walk began: everything older is known
     "end_of_list",  # the pager has no next page (and the page says no more)
-    "no_detail_links",  # a list page with no notice rows (counted as an error)
+    "no_detail_links",  # the column's first list page has no notice rows (counted as an error)
+    "empty_list_page",  # a later list page has no notice rows (counted as an error; the walk ends there)
     "pagination_stalled",  # the pager stops while the page declares more pages (counted as an error)
     "list_budget",  # max_list_pages reached: the next page was not requested (resumed next crawl)
     "detail_budget",  # max_detail_pages reached: notices of a page were not requested (resumed next crawl)
@@ -30,7 +31,7 @@ STOP_REASONS = (
     "interrupted",  # the walk ended without reaching any of the above (a request dropped on the way)
 )
 # Stops after which the walk is over; the others leave it partial for the next crawl.
-FINAL_STOPS = frozenset({"settled", "end_of_list", "no_detail_links", "pagination_stalled"})
+FINAL_STOPS = frozenset({"settled", "end_of_list", "no_detail_links", "empty_list_page", "pagination_stalled"})
 
 
 @dataclass

@@ -100,7 +100,7 @@ def test_calendar_trap_ends_at_its_first_page_without_notices(runs):
     calendar = [r for r in runs.log_first if r[0] == TRAP_HOST and r[1].startswith("/calendar")]
     # The calendar's 下一页 never ends, but its pages list no notices: the walk stops there, loudly.
     assert len(calendar) == 1 and runs.first[TRAP]["list_pages"] == 2 < budget
-    assert runs.first[TRAP]["walk_errors"] == {"no_detail_links": 1}
+    assert runs.first[TRAP]["walk_errors"] == {"empty_list_page": 1}
 
 
 def test_flaky_page_is_retried_to_200(runs):

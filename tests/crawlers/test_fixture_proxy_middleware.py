@@ -76,4 +76,30 @@ def test_bundled_sites_are_unthrottled_and_real_sites_polite(registry_path):
     assert real["CONCURRENT_REQUESTS_PER_DOMAIN"] <= 2
     assert "FIXTURE_PROXY" not in real
     assert real["DOWNLOAD_MAXSIZE"] == 5_000_000 and real["DOWNLOAD_TIMEOUT"] == 20
-    assert real["USER_AGENT"].startswith("zhcorpus/0.1 (+https://zhcorpus.example/bot")
+    assert real["USER_AGENT"].startswith("zhcorpus/") and "contact not configured" in real["USER_AGENT"]
+    with_contact = settings_for_site(registry.get("test-assoc"), contact="mailto:crawl@example.org")
+    assert with_contact["USER_AGENT"].endswith("(Chinese public-notice corpus crawler; +mailto:crawl@example.org)")
+
+
+def test_per_site_pacing_reaches_scrapy(registry_data, write_registry):
+    registry_data["sites"][1]["pacing"] = {"download_delay": 4, "concurrency_per_domain": 1}
+    site = load_registry(write_registry(registry_data)).get("test-assoc")
+    settings = settings_for_site(site)
+    assert settings["DOWNLOAD_DELAY"] == 4 and settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
+
+
+def test_real_sites_are_not_crawled_without_a_contact(registry_path, monkeypatch):
+    from crawlers.settings import MissingContact, check_contact
+
+    monkeypatch.delenv("ZHCORPUS_CRAWL_CONTACT", raising=False)
+    monkeypatch.delenv("ZHCORPUS_USER_AGENT", raising=False)
+    registry = load_registry(registry_path)
+    real = registry.get("test-assoc")
+    with pytest.raises(MissingContact, match="ZHCORPUS_CRAWL_CONTACT"):
+        check_contact(real, None)
+    check_contact(real, "ops@example.org")
+    check_contact(registry.get("test-city-mzj"), None)  # bundled: served locally
+    check_contact(real.model_copy(update={"allow_private_network": True}), None)  # a local stand-in
+    monkeypatch.setenv("ZHCORPUS_USER_AGENT", "MyBot/1.0 (+ops@example.org)")
+    check_contact(real, None)
+    assert settings_for_site(real)["USER_AGENT"] == "MyBot/1.0 (+ops@example.org)"

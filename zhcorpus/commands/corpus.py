@@ -20,7 +20,7 @@ def _print_run_table(paths: DataPaths, crawl: dict, clean_by_site: dict) -> None
     from jobs.report import render_table, site_rows
 
     stats = corpus_stats(paths)
-    print(render_table(site_rows(crawl.get("by_site", {}), clean_by_site, stats["sites"])))
+    print(render_table(site_rows(crawl.get("by_site", {}), clean_by_site, stats["sites"], crawl.get("spider"))))
     print(
         f"\ncorpus: {stats['documents']} documents ({stats['canonical_documents']} canonical) "
         f"from {len(stats['sites'])} sites in {paths.corpus_db}"
@@ -78,12 +78,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     raw = RawStore(paths.raw_db)
     try:
         stats = raw.run_summary(run_id, [s for s, c in summaries.items() if "error" in c])
+        stats["spider"] = summaries  # each spider's own summary: walk errors, resumed walks, adapters
         raw.finish_run(run_id, stats)
     finally:
         raw.close()
     from jobs.report import render_table, site_rows
 
-    print(render_table(site_rows(stats["by_site"], {}, {})))
+    print(render_table(site_rows(stats["by_site"], {}, {}, summaries)))
     if stats["failed_sites"]:
         raise CommandError(f"sites failed: {', '.join(stats['failed_sites'])}")
     return 0
