@@ -80,7 +80,9 @@ def score_layout(layout: Layout, notices: int, workdir: Path) -> dict:
         "second_walk_errors": second.get("walk_errors", {}),
         "crawl_s": round(seconds, 1),
         "misses": [truth[u]["path"] for u in truth if u not in found][:5],
-        "wrong_titles": [(listed[u]["title"], truth[u]["title"]) for u in found if listed[u]["title"] != truth[u]["title"]][:3],
+        "wrong_titles": [
+            (listed[u]["title"], truth[u]["title"]) for u in found if listed[u]["title"] != truth[u]["title"]
+        ][:3],
         "wrong_dates": [
             (listed[u]["date_text"], listed[u]["listed_date"], truth[u]["date"])
             for u in found
