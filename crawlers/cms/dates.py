@@ -100,15 +100,21 @@ def infer_year(month: int, day: int, url: str, previous: date | None, today: dat
     """Return the full date of a yearless row date.
 
     The detail URL's year wins when its month agrees; otherwise the row continues the list's order (newest
-    first): the year of the previous row's date, one less when the month-day is later than that row's, starting
-    from today.
+    first): the year of the previous row's date (or today's), one less when the month-day is more than a month
+    later than that date (a list crossing New Year; pinned rows and same-day jitter stay in the year).
     """
     from_url = url_date(url)
     if from_url and from_url[1] == month:
         return make_date(from_url[0], month, day)
     anchor = previous or today
-    year = anchor.year - (1 if (month, day) > (anchor.month, anchor.day) else 0)
-    return make_date(year, month, day)
+    found = make_date(anchor.year, month, day) or make_date(anchor.year - 1, month, day)  # 02-29
+    if found and found > anchor + YEAR_WRAP_SLACK:
+        found = make_date(anchor.year - 1, month, day)
+    return found
+
+
+# How far a yearless date may lie after the row before it and still be in the same year.
+YEAR_WRAP_SLACK = timedelta(days=31)
 
 
 def epoch_date(value: float) -> date | None:

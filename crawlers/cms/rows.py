@@ -9,6 +9,7 @@ from registry selectors and from HTML fragments (Hanweb records), so titles and 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -279,7 +280,7 @@ def group_links(links: list[_Link]) -> list[RowGroup]:
     return list(groups.values())
 
 
-def score_group(group: RowGroup, page: ListPage, today: date) -> float:
+def score_group(group: RowGroup, page: ListPage, today: date, pagers: list | None = None) -> float:
     """Return how much a group looks like the notice list (0 when it cannot be)."""
     seen: dict[str, _Link] = {}
     for link in group.links:
@@ -295,14 +296,52 @@ def score_group(group: RowGroup, page: ListPage, today: date) -> float:
     shapes = Counter(url_shape(link.url) for link in rows)
     shape_share = shapes.most_common(1)[0][1] / n
     nav, side = _furniture(rows[0].row)
-    score = (
-        n * (0.25 + 0.75 * dated / n) * min(1.0, mean_len / 10) * (0.3 + 0.7 * cjk_share) * (0.4 + 0.6 * shape_share)
-    )
+    # The number of rows counts, but less than how list-like they are: a short last page must still beat a
+    # longer hot-news box beside it.
+    quality = (0.25 + 0.75 * dated / n) * min(1.0, mean_len / 12) * (0.3 + 0.7 * cjk_share) * (0.4 + 0.6 * shape_share)
+    score = math.sqrt(n) * quality
     if nav:
         score *= 0.25
     if side:
-        score *= 0.6
+        score *= 0.4
+    if pagers and _near_pager(rows[0].row.getparent(), pagers):
+        score *= 1.5
     return score
+
+
+# Text of pager controls: the block holding the notice list is next to them.
+PAGER_TEXT = re.compile(
+    r"^(下一?页|上一?页|首页|尾页|末页|下一頁|上一頁|共\s*\d+\s*[页頁条].*|第\s*\d+\s*/\s*\d+\s*页)$"
+)
+
+
+def pager_nodes(root) -> list:
+    """Return the page's pager controls: 下一页/尾页 links, 共N页 text, createPageHTML scripts."""
+    nodes = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "script" and "createPageHTML" in (el.text or ""):
+            nodes.append(el)
+        elif el.tag in ("a", "span", "div", "td", "em") and len(el) <= 3:
+            text = re.sub(r"\s+", "", el.text_content() or "")
+            if text and len(text) <= 20 and PAGER_TEXT.match(text):
+                nodes.append(el)
+    return nodes
+
+
+def _near_pager(container, pagers: list) -> bool:
+    """Return True when a pager control sits inside or right after the container (within three levels up)."""
+    if container is None:
+        return False
+    scope = container
+    for _ in range(3):
+        parent = scope.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        scope = parent
+    inside = {id(el) for el in scope.iter()}
+    return any(id(p) in inside for p in pagers)
 
 
 @dataclass
@@ -358,8 +397,9 @@ def detect_rows(page: ListPage, root=None, prefer: str | None = None, today: dat
     root = root if root is not None else page.selector.root
     links, rejected = collect_links(page, root)
     groups = group_links(links)
+    pagers = pager_nodes(root)
     for group in groups:
-        group.score = score_group(group, page, today)
+        group.score = score_group(group, page, today, pagers)
     groups = [g for g in groups if g.score > 0]
     if not groups:
         return RowsFound([], None, rejected, 0)
