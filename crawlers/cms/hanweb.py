@@ -23,7 +23,7 @@ FINGERPRINTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"dataproxy\.jsp"), "dataproxy.jsp data proxy"),
     (re.compile(r"\.jpage\s*\(\s*\{"), "jpage({...}) call"),
     (re.compile(r"<script[^>]+type=[\"']text/xml[\"'][^>]*>\s*<datastore>", re.I), "embedded <datastore> records"),
-    (re.compile(r"<datastore>.*?<recordset>", re.S), "datastore recordset (data proxy answer)"),
+    (re.compile(r"<datastore>.*?<recordset>", re.S), "datastore recordset"),
 ]
 
 # The form fields jpage sends to the data proxy (all keys of ajaxParam are sent; these are the usual ones).
@@ -179,6 +179,7 @@ class HanwebAdapter:
             total = TOTAL_RECORD.search(page.text)
             if total:
                 state["total"] = int(total.group(1))
+            result.evidence.append(f"data-proxy answer: {len(fragments)} records, totalrecord {state.get('total')}")
             state["next_start"] = state["next_start"] + state["window"]
         total = state.get("total")
         result.declared_records = total

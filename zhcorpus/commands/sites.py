@@ -190,6 +190,16 @@ def _try_live(site, args: argparse.Namespace) -> list[dict]:
     return summary["report"]
 
 
+def short_group(signature: str | None) -> str:
+    """Return a row group's signature shortened for people: the block holding the rows and the path to a link."""
+    if not signature:
+        return "-"
+    if " @ " not in signature:
+        return signature
+    path, chain = signature.split(" @ ", 1)
+    return f"{chain.split('>')[-1]} > {'/'.join(path.split('/')[-3:])}"
+
+
 def render_try(site, report: list[dict], seconds: float, *, live: bool) -> str:
     """Return a `sites try` report as text: per list page, the adapter, rows, next requests and rejections."""
     out = [f"site      {site.id} ({site.name})"]
@@ -209,7 +219,7 @@ def render_try(site, report: list[dict], seconds: float, *, live: bool) -> str:
         rows = page["rows"]
         dated = sum(1 for r in rows if r.get("date"))
         titled = sum(1 for r in rows if r.get("title"))
-        where = "app shell: rows come from its API" if page.get("shell") else (page.get("group") or "-")
+        where = "app shell: rows come from its API" if page.get("shell") else short_group(page.get("group"))
         out.append(f"  rows      {len(rows)} detail links, {titled} with a title, {dated} with a date  [{where}]")
         for row in rows[:SHOW_ROWS]:
             mark = "  (in raw.db)" if row.get("known") else ""
