@@ -241,6 +241,24 @@ def _assign_rows(links: list[_Link], max_row_text: int | None = None) -> None:
                 break
             row = anc
         link.row = row
+    # Rows of one list sit at one depth below their links: a block holding a single row (the last of a list
+    # split into blocks) would otherwise make the block itself the row.
+    depths = {id(link): _depth(link.el, link.row) for link in links}
+    usual = Counter(depths.values()).most_common(1)[0][0] if depths else 0
+    for link in links:
+        if depths[id(link)] > usual:
+            row = link.el
+            for _ in range(usual):
+                row = row.getparent()
+            link.row = row
+
+
+def _depth(el, ancestor) -> int:
+    depth = 0
+    while el is not ancestor and el is not None:
+        el = el.getparent()
+        depth += 1
+    return depth
 
 
 def collect_links(page: ListPage, root) -> tuple[list[_Link], list[tuple[str, str]]]:
@@ -340,8 +358,9 @@ def _near_pager(container, pagers: list) -> bool:
         if parent is None or parent.tag in ("body", "html"):
             break
         scope = parent
-    inside = {id(el) for el in scope.iter()}
-    return any(id(p) in inside for p in pagers)
+    # Compare elements, never id()s: lxml makes a new proxy object for a node nobody holds, and a freed proxy's
+    # id is soon another's.
+    return any(p is scope or any(a is scope for a in p.iterancestors()) for p in pagers)
 
 
 @dataclass
@@ -372,7 +391,7 @@ def _rows_of(links: list[_Link], today: date) -> list[ListRow]:
 def _merge_siblings(best: RowGroup, groups: list[RowGroup]) -> list[_Link]:
     """Return the best group's links plus those of same-path groups in sibling blocks (pinned boxes, split lists)."""
     parents = {
-        id(link.row.getparent().getparent())
+        link.row.getparent().getparent()
         for link in best.links
         if link.row.getparent() is not None and link.row.getparent().getparent() is not None
     }
@@ -383,12 +402,13 @@ def _merge_siblings(best: RowGroup, groups: list[RowGroup]) -> list[_Link]:
         if group is best or group.key[0] != best.key[0]:
             continue
         container = group.links[0].row.getparent()
-        if container is None or id(container.getparent()) not in parents:
+        if container is None or container.getparent() not in parents:
             continue
         if sum(url_shape(link.url) == main_shape for link in group.links) * 2 >= len(group.links):
             merged.extend(group.links)
-    order = {id(el): i for i, el in enumerate(best.links[0].el.getroottree().iter())}
-    return sorted(merged, key=lambda link: order.get(id(link.el), 0))
+    nodes = list(best.links[0].el.getroottree().iter())  # held, so each node keeps one proxy
+    order = {el: i for i, el in enumerate(nodes)}
+    return sorted(merged, key=lambda link: order.get(link.el, 0))
 
 
 def detect_rows(page: ListPage, root=None, prefer: str | None = None, today: date | None = None) -> RowsFound:
