@@ -52,7 +52,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 DIGITS = re.compile(r"\d+")
 
 # A row is at most this long (characters of text) beyond its title, so a lone link never claims the page.
-ROW_TEXT_SLACK = 160
+ROW_TEXT_SLACK = 300
 MAX_ROW_LINKS = 8
 # Text segments up to this long are where list rows put their dates (a span or cell of their own).
 SHORT_SEGMENT = 40

@@ -238,3 +238,21 @@ def test_per_run_overrides_and_full_walk(tmp_path, registry_path):
     _, requests = split(spider.parse_list(html_response(LIST_URL, LIST_HTML, page_type="list")))
     # every notice known, but a full walk still follows the next page
     assert [r.meta["page_type"] for r in requests].count("list") == 1
+
+
+def test_start_requests_may_post_a_form_with_headers(make_spider, registry_data, write_registry):
+    registry_data["sites"][0]["start_requests"] = [
+        {
+            "url": "http://mzj.test-city.example/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15",
+            "method": "POST",
+            "form": {"columnid": "4521", "col": "1"},
+            "headers": {"X-Requested-With": "XMLHttpRequest"},
+            "column": "通知公告",
+        }
+    ]
+    spider = make_spider(registry=write_registry(registry_data, "post.yaml"))
+    plain, post = list(spider.start_list_requests())
+    assert plain.method == "GET" and post.method == "POST"
+    assert post.body == b"col=1&columnid=4521" and post.headers["X-Requested-With"] == b"XMLHttpRequest"
+    assert post.headers["Content-Type"] == b"application/x-www-form-urlencoded"
+    assert len(spider.walks) == 2 and spider.walks[post.meta["walk"]].column == "通知公告"
