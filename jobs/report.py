@@ -22,7 +22,9 @@ ALL_DROPPED_MIN_PAGES = 3
 
 # Walk errors after which a site gave the run (next to) nothing: the flow ends Failed naming the site. The others
 # (empty_list_page, list_budget_cut, detail_budget_cut) are shown wherever errors are, and the walk resumes.
-FAILING_WALK_ERRORS = frozenset({"no_detail_links", "pagination_stalled", "all_details_failed", ALL_DROPPED})
+FAILING_WALK_ERRORS = frozenset(
+    {"no_detail_links", "pagination_stalled", "pagination_repeats", "all_details_failed", ALL_DROPPED}
+)
 
 
 def loud_sites(spider: dict[str, dict], clean_by_site: dict[str, dict] | None = None) -> dict[str, dict[str, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from db.corpus import CorpusStore
 from db.raw import RawStore
 from jobs.config import DataPaths
+from jobs.report import loud_sites
 
 
 def corpus_stats(paths: DataPaths) -> dict:
@@ -36,5 +37,7 @@ def corpus_stats(paths: DataPaths) -> dict:
             )
         },
         "failed_sites": run.get("failed_sites", []),
+        # site -> named walk errors (no_detail_links, pagination_stalled, budget cuts, ...) of the last run
+        "walk_errors": loud_sites(run.get("spider") or {}),
     }
     return stats

@@ -58,3 +58,18 @@ HELD_OUT: list[Layout] = [
     ),
     Layout("ho-json-20", pager="json", detail_url="hanweb", per_page=20),
 ]
+
+# STRESS layouts were written after the held-out figures were taken (so they are not held out): the hard cases
+# a demanding user would try next. A short list beside a longer dated hot box, many pinned rows in split blocks,
+# cut titles without a title attribute (the list cannot give the full title: wrong titles are expected), no
+# page chrome at all, lists without any dates, very long pages.
+STRESS: list[Layout] = [
+    Layout("stress-few-rows-beside-hot-box", pager="next", row="ul_span", date_format="iso", per_page=20),
+    Layout("stress-pinned-split", pager="full", row="ul_date_first", date_format="cn", pinned=3, split_every=4),
+    Layout("stress-cut-titles-no-attr", pager="next", row="ul_span", truncate=14, title_attr=False),
+    Layout("stress-bare-page", pager="index_n", row="p_lines", date_format="dot", chrome=False),
+    Layout("stress-no-dates", pager="numbered_query", row="div_item", date_format="none"),
+    Layout("stress-long-pages", pager="trs_js", row="table_xxgk", date_format="iso", per_page=40, detail_url="trs"),
+]
+# Notices per stress site where the default does not make the case (a single short page).
+STRESS_NOTICES = {"stress-few-rows-beside-hot-box": 12}

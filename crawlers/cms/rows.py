@@ -316,7 +316,7 @@ def score_group(group: RowGroup, page: ListPage, today: date, pagers: list | Non
     nav, side = _furniture(rows[0].row)
     # The number of rows counts, but less than how list-like they are: a short last page must still beat a
     # longer hot-news box beside it.
-    quality = (0.25 + 0.75 * dated / n) * min(1.0, mean_len / 12) * (0.3 + 0.7 * cjk_share) * (0.4 + 0.6 * shape_share)
+    quality = (0.5 + 0.5 * dated / n) * min(1.0, mean_len / 12) * (0.3 + 0.7 * cjk_share) * (0.4 + 0.6 * shape_share)
     score = math.sqrt(n) * quality
     if nav:
         score *= 0.25
@@ -349,11 +349,11 @@ def pager_nodes(root) -> list:
 
 
 def _near_pager(container, pagers: list) -> bool:
-    """Return True when a pager control sits inside or right after the container (within three levels up)."""
+    """Return True when a pager control sits inside or right after the container (within two levels up)."""
     if container is None:
         return False
     scope = container
-    for _ in range(3):
+    for _ in range(2):
         parent = scope.getparent()
         if parent is None or parent.tag in ("body", "html"):
             break

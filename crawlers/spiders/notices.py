@@ -494,6 +494,13 @@ class NoticesSpider(scrapy.Spider):
             self._count("list_walk_stopped_at_known")
             logger.info("%s: every notice on list page %d is known, walk done", self.site.id, page_no)
             return
+        fresh = [r for r in rows if canonical_url(r.url) not in walk.listed]
+        walk.listed.update(canonical_url(r.url) for r in rows)
+        if page_no > 1 and not fresh:
+            # The pager moved but the list did not: the page parameter is ignored, or the rows are not the list.
+            walk.stop_reason = "pagination_repeats"
+            self._walk_error("pagination_repeats", walk, f"list page {page_no} lists only rows seen on earlier pages")
+            return
         resume = walk.resume_point()
         all_known = bool(rows) and all(canonical_url(r.url) in known for r in rows)
         if all_known and resume and not walk.jumped and not self.full_walk and resume[0].page_no > page_no + 1:

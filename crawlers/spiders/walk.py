@@ -25,13 +25,16 @@ STOP_REASONS = (
     "no_detail_links",  # the column's first list page has no notice rows (counted as an error)
     "empty_list_page",  # a later list page has no notice rows (counted as an error; the walk ends there)
     "pagination_stalled",  # the pager stops while the page declares more pages (counted as an error)
+    "pagination_repeats",  # a later list page lists only rows earlier pages listed (counted as an error)
     "list_budget",  # max_list_pages reached: the next page was not requested (resumed next crawl)
     "detail_budget",  # max_detail_pages reached: notices of a page were not requested (resumed next crawl)
     "list_error",  # a list page could not be fetched (resumed next crawl)
     "interrupted",  # the walk ended without reaching any of the above (a request dropped on the way)
 )
 # Stops after which the walk is over; the others leave it partial for the next crawl.
-FINAL_STOPS = frozenset({"settled", "end_of_list", "no_detail_links", "empty_list_page", "pagination_stalled"})
+FINAL_STOPS = frozenset(
+    {"settled", "end_of_list", "no_detail_links", "empty_list_page", "pagination_stalled", "pagination_repeats"}
+)
 
 
 @dataclass
@@ -69,6 +72,7 @@ class ColumnWalk:
     declared_pages: int | None = None
     jumped: bool = False
     pages_walked: int = 0
+    listed: set[str] = field(default_factory=set)  # rows this crawl's walk has listed (canonical URLs)
     _saved: tuple | None = None
 
     @property

@@ -256,3 +256,17 @@ def test_start_requests_may_post_a_form_with_headers(make_spider, registry_data,
     assert post.body == b"col=1&columnid=4521" and post.headers["X-Requested-With"] == b"XMLHttpRequest"
     assert post.headers["Content-Type"] == b"application/x-www-form-urlencoded"
     assert len(spider.walks) == 2 and spider.walks[post.meta["walk"]].column == "通知公告"
+
+
+def test_a_next_page_that_repeats_the_rows_is_a_named_error(make_spider):
+    spider = make_spider()
+    list(spider.start_list_requests())
+    first = html_response(LIST_URL, LIST_HTML, page_type="list", page_no=1)
+    _, requests = split(spider.parse_list(first))
+    nxt = next(r for r in requests if r.meta["page_type"] == "list")
+    # the site ignores the page parameter: page 2 is page 1 again
+    _, again = split(
+        spider.parse_list(html_response(nxt.url, LIST_HTML, page_type="list", page_no=2, walk=nxt.meta["walk"]))
+    )
+    assert not [r for r in again if r.meta["page_type"] == "list"]
+    assert spider.walks[nxt.meta["walk"]].stop_reason == "pagination_repeats"
