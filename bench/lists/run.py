@@ -26,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from bench.lists.layouts import HELD_OUT, STRESS, STRESS_NOTICES, TUNED
+from bench.machine import machine_info
 from crawlers.run import crawl_site
 from db.ids import canonical_url
 from db.raw import RawStore
@@ -122,9 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         if r["misses"] or r["wrong_titles"] or r["wrong_dates"]:
             print(f"\n{r['layout']}: misses {r['misses']}\n  titles {r['wrong_titles']}\n  dates {r['wrong_dates']}")
+    machine = machine_info()
+    print(f"\nmachine: {machine['cpu']}, {machine['cores']} cores, load {machine['load']}", file=sys.stderr)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        doc = {"machine": machine, "set": args.set, "notices": args.notices, "layouts": results}
+        args.json.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
