@@ -10,7 +10,9 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from cleaning.decode.charfreq import load_models
 from cleaning.decode.encoding import decode_bytes
 from cleaning.decode.repair import repair_text
 from cleaning.dedup.keys import content_hash
@@ -134,6 +136,12 @@ def _dropped(reason: str, flags: list[str] | None = None, decoded=None) -> PageR
     if decoded is None:
         return PageResult([], None, 0.0, {}, reason, flags or [])
     return PageResult([], decoded.encoding, decoded.confidence, decoded.evidence, reason, flags or [])
+
+
+def warm_up(cache_dir: Path | None = None) -> None:
+    """Load what clean_page may need later (the character models of lost-byte repair), so that no page in the
+    middle of a batch pays for it; ``cache_dir`` keeps a compact copy of the models between processes."""
+    load_models(cache_dir)
 
 
 def clean_page(page: PageInput, *, max_bytes: int = 3_000_000) -> PageResult:

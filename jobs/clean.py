@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cleaning.decode.encoding import decode_bytes
 from cleaning.extract.templates import learn_site_template, merge_templates, template_digest
-from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, ListedAs, PageInput, PageResult, clean_page
+from cleaning.pipeline import PIPELINE_VERSION, CleanDocument, ListedAs, PageInput, PageResult, clean_page, warm_up
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from db.ids import document_id_for
@@ -251,6 +251,7 @@ def crawl_drop_reason(page: RawPageRow) -> str | None:
 
 def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> CleanSummary:
     """Clean one batch of stored pages and write documents and outcomes; never raises on bad pages."""
+    warm_up(paths.cache_dir)  # models load before the first page (once per process), not on the first that needs them
     summary = CleanSummary()
     raw = RawStore(paths.raw_db)
     corpus = CorpusStore(paths.corpus_db)

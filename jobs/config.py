@@ -29,6 +29,11 @@ class DataPaths:
         """corpus.db: clean documents for downstream tools."""
         return self.root / "corpus.db"
 
+    @property
+    def cache_dir(self) -> Path:
+        """cache/: what jobs may rebuild at will (the cleaning models' compact copy)."""
+        return self.root / "cache"
+
 
 def data_paths(data_dir: str | os.PathLike | None = None) -> DataPaths:
     """Return the data paths: the argument, else $ZHCORPUS_DATA, else ./data."""

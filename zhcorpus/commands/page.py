@@ -15,7 +15,8 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from cleaning.pipeline import PageInput, PageResult, clean_page
+from cleaning.pipeline import PageInput, PageResult, clean_page, warm_up
+from jobs.config import data_paths
 from zhcorpus.errors import CommandError, reports_errors
 
 PART_SUFFIX = "（篇"
@@ -97,6 +98,9 @@ def cmd_clean_page(args: argparse.Namespace) -> int:
     template = _load_template(args.template)
     if not args.jsonl and len(args.paths) != 1:
         raise CommandError("clean-page takes one PATH (use --jsonl for several)")
+    if args.jsonl:  # many pages: load the models before the first, from the data dir's cache when there is one
+        paths = data_paths()
+        warm_up(paths.cache_dir if paths.root.is_dir() else None)
     status = 0
     for name in args.paths:
         try:
