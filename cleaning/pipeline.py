@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 # (name, version, function) in the order clean_page runs them.
 STEPS: tuple[tuple[str, int, Callable], ...] = (
     ("decode", 4, decode_bytes),
-    ("extract", 2, extract_content),
+    ("extract", 3, extract_content),
     ("repair", 5, repair_text),
     ("parts", 2, split_parts),
     ("meta", 3, extract_meta),

@@ -9,16 +9,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import accumulate
 
 import lxml.etree
 from lxml.etree import _Element
 
-from cleaning.extract.chrome import prune_chrome
-from cleaning.extract.html import BLOCK_TAGS, count_han, count_han_many, is_attachment_link, text_of
-from cleaning.extract.lines import PARAGRAPH_MIN_HAN
+from cleaning.extract.chrome import FOOTER_BLOCK_MAX_HAN, FOOTER_TEXT, prune_chrome
+from cleaning.extract.html import (
+    BLOCK_TAGS,
+    count_han,
+    count_han_many,
+    is_attachment_link,
+    reads_as_sentence,
+    text_of,
+)
+from cleaning.extract.lines import PARAGRAPH_MIN_HAN, SHORT_LINE, chrome_rule
 from cleaning.extract.render import render_lines
 
+_SPACES = re.compile(r"\s+")
 ZH_PUNCT_RE = re.compile("[，。、；：？！“”《》（）]")
 
 # Containers that may be chosen as the main content block; a winning paragraph brings its parent,
@@ -32,6 +41,12 @@ TEASER_MIN_ITEMS = 3  # ... repeated at least this many times (same tag and clas
 TEASER_MAX_DEPTH = 4  # ... within this many levels above the summary
 TEASER_ITEM_FACTOR = 2  # ... in an item holding little more than the summary marks a teaser
 ATTACHMENT_BLOCK_MAX_HAN = 400  # an attachment list beside the text is small
+# Collapse: the best-scoring block holds a small share of the page's running text while another region
+# holds this many times more (one comment, a wiki box or a disclaimer outscoring an article split into
+# paragraphs among menus): that region is chosen instead.
+RECONSIDER_FACTOR = 3.0
+TITLE_MIN_CHARS = 6  # a title shorter than this may be a column name repeated anywhere
+TITLE_REGION_HAN = 20  # the title's region: its lowest container with this much text besides the title
 
 
 def score_blocks(root: _Element) -> dict[_Element, float]:
@@ -84,18 +99,98 @@ def _walk_blocks(root: _Element) -> tuple[list[tuple[_Element, bool, str]], list
     return texts, order, spans
 
 
+@dataclass
+class BlockMap:
+    """One walk's view of a page: every element in document order with its subtree's block values.
+
+    ``value_at[i]`` is the value of the block at order[i] (0 when order[i] is no block): a dense block's Han
+    characters net of its link text, or minus half of a label's or menu's characters. Sums over a subtree
+    or over a stretch of document order are differences of the prefix sums (whole or half numbers: exact).
+    """
+
+    order: list[_Element]
+    spans: dict[_Element, _Span]
+    value_at: list[float]
+    value_before: list[float]  # prefix sums of value_at
+    dense_before: list[float]  # prefix sums of the positive values only (dense text)
+    blocks_before: list[int]  # prefix counts of blocks
+    texts: list[tuple[_Element, bool, str]]  # the walk's texts: (block, inside a link, text)
+    plain_before: list[int]  # prefix sums over the walk's texts of Han characters outside links
+    link_before: list[int]  # ... and of link text (Han characters, or half the characters of Latin links)
+
+    def score(self, el: _Element) -> float:
+        """Return the element's score: the sum of its subtree's block values."""
+        _, _, pos, end, _ = self.spans[el]
+        return self.value_before[end] - self.value_before[pos]
+
+    def dense(self, el: _Element) -> float:
+        """Return the dense text (positive block values) under the element."""
+        _, _, pos, end, _ = self.spans[el]
+        return self.dense_before[end] - self.dense_before[pos]
+
+    def plain(self, el: _Element) -> int:
+        """Return the Han characters under the element outside links, dense or not."""
+        start, end = self.spans[el][:2]
+        return self.plain_before[end] - self.plain_before[start]
+
+    def title_element(self, titles: set[str]) -> _Element | None:
+        """Return the block whose text is the longest of the page's titles (spaces removed), first in document
+        order, or None."""
+        wanted = sorted((t for t in titles if len(t) >= TITLE_MIN_CHARS), key=len, reverse=True)
+        if not wanted:
+            return None
+        found: dict[str, _Element] = {}
+        for block, _, text in self.texts:
+            if len(text) < TITLE_MIN_CHARS:
+                continue
+            key = _SPACES.sub("", text)
+            if key in titles and key not in found:
+                found[key] = block
+        return next((found[t] for t in wanted if t in found), None)
+
+    def links(self, el: _Element) -> int:
+        """Return the link text under the element."""
+        start, end = self.spans[el][:2]
+        return self.link_before[end] - self.link_before[start]
+
+
 def _block_scores(root: _Element) -> tuple[dict[_Element, float], dict[_Element, _Span]]:
     """Return score_blocks(root) (root and the elements under it holding a block) and the walk's spans."""
+    blocks = map_blocks(root)
+    return _scores_of(blocks), blocks.spans
+
+
+def _scores_of(blocks: BlockMap) -> dict[_Element, float]:
+    scores: dict[_Element, float] = {}
+    before, counts = blocks.value_before, blocks.blocks_before
+    for el in blocks.order:  # document order: ties between elements resolve the same way on every run
+        _, _, pos, end, _ = blocks.spans[el]
+        if counts[end] > counts[pos]:
+            scores[el] = before[end] - before[pos]
+    return scores
+
+
+def map_blocks(root: _Element) -> BlockMap:
+    """Return the page's BlockMap: one walk, block values in document order, prefix sums."""
     texts, order, spans = _walk_blocks(root)
     hans = count_han_many([t for _, _, t in texts])
     han_before = [0, *accumulate(hans)]
     own_han: dict[_Element, int] = {}
     own_link: dict[_Element, int] = {}
     own_punct: set[_Element] = set()
-    for (block, linked, text), han in zip(texts, hans, strict=True):
-        if linked:
-            own_link[block] = own_link.get(block, 0) + max(han, len(text.strip()) // 2)
+    footer: set[_Element] = set()
+    own_text: dict[_Element, list[str]] = {}
+    plain_at = [0] * len(texts)
+    link_at = [0] * len(texts)
+    for i, ((block, linked, text), han) in enumerate(zip(texts, hans, strict=True)):
+        if FOOTER_TEXT.search(text):
+            footer.add(block)
+        own_text.setdefault(block, []).append(text)
+        if linked and not reads_as_sentence(text, han):
+            link_at[i] = max(han, len(text.strip()) // 2)
+            own_link[block] = own_link.get(block, 0) + link_at[i]
         elif han:
+            plain_at[i] = han
             own_han[block] = own_han.get(block, 0) + han
             if block not in own_punct and ZH_PUNCT_RE.search(text):
                 own_punct.add(block)
@@ -106,26 +201,32 @@ def _block_scores(root: _Element) -> tuple[dict[_Element, float], dict[_Element,
         start, end = spans[el][:2]
         return han_before[end] - han_before[start]
 
-    # Each block's value sits at its place in document order; an element's score is the sum over its
-    # subtree, a difference of prefix sums (values are whole or half numbers: the float sums are exact).
     value_at = [0.0] * len(order)
     is_block = [0] * len(order)
     for block in dict.fromkeys(block for block, _, _ in texts):
         han, link = own_han.get(block, 0), own_link.get(block, 0)
         dense = han >= PARAGRAPH_MIN_HAN and (block in own_punct or han >= 30) and link < han
+        if dense and block in footer and han <= FOOTER_BLOCK_MAX_HAN:
+            dense = False  # a site footer's address and copyright
+        if dense and han + link <= SHORT_LINE and chrome_rule(" ".join("".join(own_text[block]).split())):
+            dense = False  # a line a rule drops: 发布时间：… 来源：… 【字体：大 中 小】
+
         if dense and not _item_too_big(block.getparent(), han, han_of) and _is_teaser(block, han, han_of):
             dense = False
         pos = spans[block][2]
-        value_at[pos] = float(han - link) if dense else -float(han + link) * 0.5
+        value_at[pos] = float(han) if dense else -float(han + link) * 0.5
         is_block[pos] = 1
-    value_before = [0.0, *accumulate(value_at)]
-    blocks_before = [0, *accumulate(is_block)]
-    scores: dict[_Element, float] = {}
-    for el in order:  # document order: ties between elements resolve the same way on every run
-        _, _, pos, end, _ = spans[el]
-        if blocks_before[end] > blocks_before[pos]:
-            scores[el] = value_before[end] - value_before[pos]
-    return scores, spans
+    return BlockMap(
+        order,
+        spans,
+        value_at,
+        [0.0, *accumulate(value_at)],
+        [0.0, *accumulate(v if v > 0 else 0.0 for v in value_at)],
+        [0, *accumulate(is_block)],
+        texts,
+        [0, *accumulate(plain_at)],
+        [0, *accumulate(link_at)],
+    )
 
 
 def _item_too_big(anc: _Element | None, han: int, han_of: Callable[[_Element], int]) -> bool:
@@ -155,21 +256,122 @@ def _is_teaser(block: _Element, han: int, han_of: Callable[[_Element], int]) -> 
     return False
 
 
-def choose_content(root: _Element) -> _Element | None:
-    """Return the content container: the best-scoring element, deepest on ties."""
-    scores, spans = _block_scores(root)
+def _container_of(el: _Element) -> _Element:
+    """Return el, or its nearest ancestor that may be chosen as the content (CONTAINER_TAGS)."""
+    while el.tag not in CONTAINER_TAGS and (parent := el.getparent()) is not None:
+        el = parent
+    return el
+
+
+def _best_scoring(blocks: BlockMap, root: _Element) -> _Element | None:
+    """Return the container of the best-scoring element (deepest on ties), or None when none scores above 0."""
     root_depth = sum(1 for _ in root.iterancestors())
     best, best_key = None, None
-    for el, score in scores.items():
+    for el, score in _scores_of(blocks).items():
         if score <= 0:
             continue
-        while el.tag not in CONTAINER_TAGS and (parent := el.getparent()) is not None:
-            el = parent
-        depth = root_depth + spans[el][4] if el in spans else sum(1 for _ in el.iterancestors())
+        el = _container_of(el)
+        depth = root_depth + blocks.spans[el][4] if el in blocks.spans else sum(1 for _ in el.iterancestors())
         key = (score, depth)
         if best_key is None or key > best_key:
             best, best_key = el, key
     return best
+
+
+def max_stretch(values: list[float]) -> tuple[int, int, float]:
+    """Return (start, end, sum) of the stretch of values with the largest sum (Kadane), end exclusive; it
+    starts and ends on a positive value. (0, 0, 0.0) when no value is positive."""
+    best = (0, 0, 0.0)
+    start, total = 0, 0.0
+    for i, v in enumerate(values):
+        if total <= 0:
+            if v <= 0:
+                continue
+            start, total = i, 0.0
+        total += v
+        if total > best[2]:
+            best = (start, i + 1, total)
+    return best
+
+
+def _common_ancestor(a: _Element, b: _Element) -> _Element:
+    """Return the lowest element holding both a and b."""
+    ancestors = {a, *a.iterancestors()}
+    if b in ancestors:
+        return b
+    return next((anc for anc in b.iterancestors() if anc in ancestors), b)
+
+
+def _holds(outer: _Element, inner: _Element) -> bool:
+    """Return True when inner is outer or lies under it."""
+    return inner is outer or any(anc is outer for anc in inner.iterancestors())
+
+
+def _densest_stretch(blocks: BlockMap) -> tuple[_Element | None, float]:
+    """Return the container of the stretch of blocks, in document order, with the largest sum of values
+    (dense text net of the menus and labels between), and that stretch's dense text."""
+    start, end, _ = max_stretch(blocks.value_at)
+    if end <= start:
+        return None, 0.0
+    dense = blocks.dense_before[end] - blocks.dense_before[start]
+    return _container_of(_common_ancestor(blocks.order[start], blocks.order[end - 1])), dense
+
+
+def _title_region(blocks: BlockMap, texts_titles: set[str]) -> _Element | None:
+    """Return the lowest container above the article title's element holding TITLE_REGION_HAN Han
+    characters of text outside links besides the title, or None (no title found, or only the body does)."""
+    if not texts_titles:
+        return None
+    title_el = blocks.title_element(texts_titles)
+    if title_el is None:
+        return None
+    own = blocks.plain(title_el) if title_el in blocks.spans else 0
+    el = title_el.getparent()
+    while el is not None and el.tag not in ("body", "html"):
+        if el in blocks.spans and blocks.plain(el) - own >= TITLE_REGION_HAN:
+            return _container_of(el)
+        el = el.getparent()
+    return None
+
+
+def _plainest(blocks: BlockMap) -> _Element | None:
+    """Return the container with the most Han characters outside links net of its link text, below the
+    body (the conservative region when no block is dense), or None."""
+    best, best_value = None, 0
+    for el in blocks.order:
+        if el.tag in ("body", "html") or el.tag not in CONTAINER_TAGS:
+            continue
+        value = blocks.plain(el) - blocks.links(el)
+        if value > best_value:
+            best, best_value = el, value
+    return best
+
+
+def choose_content(root: _Element, titles: set[str] | None = None) -> _Element | None:
+    """Return the content container, judged on the whole page.
+
+    The best-scoring element (deepest on ties) stands unless it holds a small share of the page's running
+    text: when the densest stretch of blocks in document order holds RECONSIDER_FACTOR times its dense
+    text, that stretch's container is chosen; when the region under the page's title holds that many times
+    its text outside links and neither holds the other, the title region is. With no dense block at all, the
+    title region or the container richest in text outside links (never the whole page when one exists).
+    """
+    blocks = map_blocks(root)
+    best = _best_scoring(blocks, root)
+    stretch, stretch_dense = _densest_stretch(blocks)
+    if stretch is not None and (best is None or stretch_dense >= RECONSIDER_FACTOR * blocks.dense(best)):
+        best = stretch
+    region = _title_region(blocks, titles or set())
+    if region is not None and (
+        best is None
+        or (
+            not _holds(best, region)
+            and not _holds(region, best)
+            and blocks.plain(region) >= RECONSIDER_FACTOR * max(blocks.dense(best), 1.0)
+        )
+    ):
+        best = region
+    return best if best is not None else _plainest(blocks)
 
 
 def attach_siblings(content: _Element) -> int:
@@ -199,10 +401,13 @@ def attach_siblings(content: _Element) -> int:
     return moved
 
 
-def select_content(root: _Element) -> tuple[list[str], _Element]:
-    """Return the rendered lines of the chosen content block (the body, or the page, when none stands out)
-    and the block; attachment boxes beside it are moved into it (the tree changes)."""
-    content = choose_content(root)
+def select_content(root: _Element, titles: set[str] | None = None) -> tuple[list[str], _Element]:
+    """Return the rendered lines of the chosen content block (the body, or the page, when the page holds no
+    text at all) and the block; attachment boxes beside it are moved into it (the tree changes).
+
+    ``titles`` are the page's title strings (html.page_titles, read before the chrome pass): they locate
+    the article when no block stands out."""
+    content = choose_content(root, titles)
     if content is None:
         body = root.find("body")
         content = body if body is not None else root

@@ -37,7 +37,9 @@ class Extracted:
     dropped: dict[str, int] = field(default_factory=dict)
 
 
-def _candidate_lines(root: _Element | None, site_template: Mapping | None) -> tuple[list[str], _Element | None, int]:
+def _candidate_lines(
+    root: _Element | None, site_template: Mapping | None, titles: set[str]
+) -> tuple[list[str], _Element | None, int]:
     """Return the candidate lines (blocks.candidate_lines) with a site template's recurring blocks dropped
     first, the block, and how many template blocks were dropped."""
     if root is None:
@@ -46,7 +48,7 @@ def _candidate_lines(root: _Element | None, site_template: Mapping | None) -> tu
     blocks = 0
     if site_template:  # before the content is chosen: a recurring box must not win or stay inside it
         blocks = drop_template_blocks(root, site_template)
-    lines, content = select_content(root)
+    lines, content = select_content(root, titles)
     return lines, content, blocks
 
 
@@ -69,7 +71,7 @@ def extract_content(
         return Extracted([], None)
     line_han.cache_clear()  # memoised per page only: a benchmark's repeated pages must not hit it
     titles = page_titles(root) if titles is None else titles
-    lines, content, blocks = _candidate_lines(root if in_place else copy.deepcopy(root), site_template)
+    lines, content, blocks = _candidate_lines(root if in_place else copy.deepcopy(root), site_template, titles)
     dropped: dict[str, int] = {"site_template_block": blocks} if blocks else {}
     if site_template:
         lines, n = apply_site_template(lines, site_template)

@@ -1,8 +1,9 @@
 """The chrome pass: remove what is never article text before any block is scored.
 
 Tags that never hold text (script, nav, footer ...), small forms, hidden blocks and elements whose id or
-class names chrome (navbar, breadcrumb, friendlink, dqwz ...), unless such a wrapper holds most of the page.
-The tables are data, one comment per entry.
+class names chrome (navbar, breadcrumb, friendlink, dqwz ...), unless such a wrapper holds most of the page;
+then what the text itself names as chrome: comment sections under their heading (网友评论, 热门跟帖 …) and
+small notice boxes (a wiki maintenance box, a comment policy). The tables are data, one comment per entry.
 """
 
 from __future__ import annotations
@@ -14,6 +15,44 @@ import lxml.etree
 from lxml.etree import _Element
 
 from cleaning.extract.html import count_han, drop_keep_tail, text_of
+
+# -- chrome named by its own text -------------------------------------------------------------------------
+# The heading of a comment section, as an element's whole text (spaces removed), with an optional count:
+# 网友评论 / 热门跟帖（12） / 全部评论 32条 / 我来说两句. (留言 alone is left out: a gov 留言 page's letter is
+# its content.)
+COMMENT_HEADING = re.compile(
+    r"^(网友评论|網友評論|网友跟帖|热门跟帖|熱門跟帖|最新跟帖|全部跟帖|热门评论|熱門評論|最新评论|最新評論|全部评论|全部評論|"
+    r"精彩评论|精彩評論|用户评论|用戶評論|读者评论|讀者評論|读者留言|讀者留言|文章评论|评论区|評論區|评论列表|评论|評論|跟帖|"
+    r"发表评论|發表評論|我要评论|我要評論|我来说两句|我來說兩句)"
+    r"([(（\[]?\s*(共\s*)?\d+\s*(条|條|人参与|人參與)?\s*[)）\]]?|[:：])?$"
+)
+COMMENT_HEADING_MAX = 20  # characters: a heading, not a sentence about comments
+# The opening words of a small notice box, at the start of its text: never part of an article.
+NOTICE_BOX_START = re.compile(
+    # 本条目需要补充更多来源 / 此条目介绍的是… / 本词条缺少概述图 (wiki and encyclopedia maintenance boxes)
+    r"^(本|此|这|這)(条目|條目|词条|詞條|页面|頁面|列表)(需要|需|可能|存在|没有|沒有|缺少|缺乏|的内容|的內容|的语调|的語調|"
+    r"的准确性|的準確性|已被|正在|是一篇|介绍的是|介紹的是|讲述的是|講述的是)"
+    # 评论须知 / 跟帖须知 / 留言规则 / 网友评论仅供其表达个人看法 (comment policies)
+    r"|^(评论须知|評論須知|跟帖须知|跟帖須知|留言须知|留言須知|发言须知|評論規則|评论规则|跟帖规则|留言规则|留言規則|评论公约|"
+    r"跟帖评论自律|网友评论仅供|網友評論僅供|用户评论服务|评论服务协议)"
+)
+# ... or anywhere in a small box: 网友评论仅代表其个人观点 / 所有跟帖只代表网友个人观点 (a comment disclaimer)
+NOTICE_BOX_ANYWHERE = re.compile(
+    r"(评论|評論|跟帖|留言|发言|發言)(内容|內容)?\S{0,4}(仅|僅|只)(代表|供).{0,12}(个人|個人|本人|网友|網友)"
+)
+NOTICE_BOX_MAX_HAN = 300  # a notice box is small; an article that happens to start so is not removed
+# A site footer's words: a block holding one never counts as the article's text when the main block is
+# chosen (it still renders if it sits inside the chosen block: the line rules judge it there). 主办单位 is
+# left out: an event notice names its organisers.
+FOOTER_TEXT = re.compile(
+    r"版权所有|版權所有|Copyright|©|ICP备|ICP證|ICP证|公网安备|公網安備|网站标识码|網站標識碼|技术支持[:：]|技術支持[:：]|"
+    r"网站地图|網站地圖"
+)
+FOOTER_BLOCK_MAX_HAN = 150  # a footer block is short; a long block that mentions 版权所有 is text
+_TEXT_CHROME_HINT = re.compile(
+    r"条目|條目|词条|詞條|页面|頁面|列表|须知|須知|规则|規則|公约|自律|评论|評論|跟帖|留言|发言|發言|我来说|我來說"
+)
+_BOX_TAGS = frozenset("div p td th tr tbody table section aside li ul ol dl dd dt span center blockquote".split())
 
 # Tags never part of the article text.
 DROP_TAGS: frozenset[str] = frozenset(
@@ -46,6 +85,8 @@ BOILERPLATE_SUBSTRINGS: tuple[str, ...] = (
     "fenxiang",  # fenxiang = 分享
     "prevnext",  # prevnext, prev-next is caught by the tokens below
     "sxp",  # sxp = 上下篇
+    "pinglun",  # pinglun = 评论 (comments)
+    "gentie",  # gentie = 跟帖 (comments)
 )
 # id/class tokens (split on non-letters) that mark chrome only as whole words: "link" not "linkage".
 BOILERPLATE_TOKENS: frozenset[str] = frozenset(
@@ -73,6 +114,13 @@ BOILERPLATE_TOKENS: frozenset[str] = frozenset(
         "bottom",  # class="bottom" (site footer on many gov templates)
         "prev",  # class="prev-next"
         "gotop",  # class="gotop"
+        "cmt",  # class="cmt-list" (comments)
+        "cmts",  # id="cmts"
+        "navbox",  # class="navbox" (a wiki's navigation box under the article)
+        "ambox",  # class="ambox" (a wiki's article message box: 本条目需要补充来源)
+        "hatnote",  # class="hatnote" (a wiki's 此条目介绍的是… note)
+        "editsection",  # class="mw-editsection" (a wiki heading's [编辑] link)
+        "noprint",  # class="noprint" (a wiki's screen-only boxes)
     }
 )
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
@@ -126,3 +174,73 @@ def prune_chrome(root: _Element) -> None:
             doomed.add(el)
     for el in doomed:
         drop_keep_tail(el)
+    prune_text_chrome(root)
+
+
+def prune_text_chrome(root: _Element) -> int:
+    """Remove comment sections under their heading and small notice boxes (by their text); return how many."""
+    found: list[_Element] = []
+    for node in root.xpath("//text()"):  # text nodes in document order, at C speed; few pass the hint
+        if not _TEXT_CHROME_HINT.search(node):
+            continue
+        owner = node.getparent()
+        if owner is None:
+            continue
+        el = owner.getparent() if node.is_tail else owner
+        if el is None:
+            continue
+        text = node.strip()
+        if len(text) <= COMMENT_HEADING_MAX and COMMENT_HEADING.match(_SPACES.sub("", text)) and not node.is_tail:
+            found += _comment_section(owner)
+        elif NOTICE_BOX_START.match(text) or NOTICE_BOX_ANYWHERE.search(text):
+            box = _notice_box(el, text)
+            if box is not None:
+                found.append(box)
+    removed = 0
+    gone: set[_Element] = set()
+    for el in found:
+        if el in gone or any(anc in gone for anc in el.iterancestors()):
+            continue
+        gone.add(el)
+        drop_keep_tail(el)
+        removed += 1
+    return removed
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _starts_with_only(el: _Element, child: _Element) -> bool:
+    """Return True when child is el's first element and no text comes before it."""
+    return not (el.text or "").strip() and next(iter(el), None) is child
+
+
+def _comment_section(heading: _Element) -> list[_Element]:
+    """Return what a comment heading opens: the wrapper that starts with it, or the heading and what follows.
+
+    The heading climbs through wrappers that begin with it (div.cmt > div.hd > h3); a wrapper holding
+    more than the heading is the section. A bare heading line (a <p> after the article's paragraphs) takes
+    its following siblings with it: the comments under it.
+    """
+    if _SPACES.sub("", text_of(heading)) != _SPACES.sub("", heading.text or ""):
+        return []  # the element holds more than the heading
+    anchor = heading
+    while (parent := anchor.getparent()) is not None and parent.tag not in ("body", "html"):
+        if not _starts_with_only(parent, anchor):
+            break
+        anchor = parent
+        if len(_SPACES.sub("", text_of(anchor))) > COMMENT_HEADING_MAX:
+            return [anchor]  # the wrapper holds the comments too
+    return [anchor, *(sib for sib in anchor.itersiblings() if isinstance(sib.tag, str))]
+
+
+def _notice_box(el: _Element, opening: str) -> _Element | None:
+    """Return the largest box around el whose text starts with opening and holds few Han characters."""
+    box = None
+    head = opening[:8]
+    while el is not None and el.tag in _BOX_TAGS:
+        text = text_of(el).lstrip()
+        if not text.startswith(head) or count_han(text) > NOTICE_BOX_MAX_HAN:
+            break
+        box, el = el, el.getparent()
+    return box

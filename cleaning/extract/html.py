@@ -103,6 +103,23 @@ def is_attachment_link(a: _Element) -> bool:
     return "." in last and last.rsplit(".", 1)[-1] in ATTACHMENT_EXTS
 
 
+# A link whose text is a sentence (a full stop, at least LINKED_SENTENCE_HAN Han characters, not cut short
+# with an ellipsis) is running text, not a menu item: list-formatted articles link whole items; headlines
+# and menus hold no 。 or ； (they may exclaim or ask: ！？), and a teaser's summary ends in … or ... where
+# the site cut it.
+LINKED_SENTENCE_RE = re.compile("[。；]")
+LINKED_SENTENCE_HAN = 15
+TRUNCATED_RE = re.compile(r"(\.{2,}|…+|。。。)\s*$")
+
+
+def reads_as_sentence(text: str, han: int | None = None) -> bool:
+    """Return True for a link text that is a whole sentence of running text (see LINKED_SENTENCE_RE);
+    ``han`` is count_han(text) when the caller has it."""
+    if LINKED_SENTENCE_RE.search(text) is None or TRUNCATED_RE.search(text):
+        return False
+    return (count_han(text) if han is None else han) >= LINKED_SENTENCE_HAN
+
+
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|——|--|—|\s-\s|\s–\s)\s*")
 _SPACES = re.compile(r"\s+")
 

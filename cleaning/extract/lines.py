@@ -67,6 +67,14 @@ def is_ui_line(line: str) -> bool:
     return not bare or bare in UI_WORDS or bool(_SYMBOLS_ONLY.match(bare)) and len(bare) <= 3
 
 
+def chrome_rule(line: str) -> str | None:
+    """Return the name of the first line rule (any scope) matching a short line that is not prose, else None:
+    what such a line would be dropped as at the text's head or tail (发布时间：… 来源：…, 【打印】, 责任编辑：…)."""
+    if len(line) > SHORT_LINE or is_prose(line):
+        return None
+    return next((name for name, pattern, _ in LINE_RULES if pattern.search(line)), None)
+
+
 def filter_lines(lines: list[str]) -> tuple[list[str], dict[str, int]]:
     """Return lines without boilerplate per LINE_RULES and UI_WORDS, and counts dropped per rule."""
     kept: list[str] = []

@@ -7,7 +7,7 @@ import re
 
 from lxml.etree import _Element
 
-from cleaning.extract.html import BLOCK_TAGS, count_han, is_attachment_link, text_of
+from cleaning.extract.html import BLOCK_TAGS, count_han, is_attachment_link, reads_as_sentence, text_of
 
 LINK_LIST_DENSITY = 0.6  # sub-blocks with more link text than this are lists of links
 
@@ -26,7 +26,8 @@ def _is_link_list(el: _Element) -> bool:
     chars = _non_space_len(total)
     if not chars:
         return False
-    texts = [text_of(a) for a in anchors]
+    # a link whose text is a sentence is an item of a list-formatted article, not a menu entry
+    texts = [t for t in map(text_of, anchors) if not reads_as_sentence(t)]
     if sum(map(_non_space_len, texts)) / chars <= LINK_LIST_DENSITY:
         return False
     own_han = count_han(total) - sum(map(count_han, texts))
