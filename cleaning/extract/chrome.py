@@ -49,6 +49,15 @@ FOOTER_TEXT = re.compile(
     r"网站地图|網站地圖"
 )
 FOOTER_BLOCK_MAX_HAN = 150  # a footer block is short; a long block that mentions 版权所有 is text
+# A forum poster's profile panel: its labels (帖子 698, 积分 9108, 注册时间 2024-06-15), one per text node with
+# an optional number or date; a small box holding PROFILE_MIN_LABELS different ones is the panel.
+PROFILE_LABEL = re.compile(
+    r"^\s*(帖子|主题|主題|积分|積分|注册时间|註冊時間|UID|在线时间|在線時間|最后登录|最後登錄|精华|精華|威望|金钱|金錢|贡献|貢獻|"
+    r"阅读权限|閱讀權限|用户组|用戶組|发消息|發消息|加好友|听众|聽眾|收听|收聽|好友|回帖|发帖|發帖)"
+    r"\s*[:：]?\s*[\d\-/: ]*$"
+)
+PROFILE_MIN_LABELS = 3
+PROFILE_MAX_HAN = 60
 _TEXT_CHROME_HINT = re.compile(
     r"条目|條目|词条|詞條|页面|頁面|列表|须知|須知|规则|規則|公约|自律|评论|評論|跟帖|留言|发言|發言|我来说|我來說"
 )
@@ -180,11 +189,18 @@ def prune_chrome(root: _Element) -> None:
 def prune_text_chrome(root: _Element) -> int:
     """Remove comment sections under their heading and small notice boxes (by their text); return how many."""
     found: list[_Element] = []
+    panels: set[_Element] = set()
     for node in root.xpath("//text()"):  # text nodes in document order, at C speed; few pass the hint
-        if not _TEXT_CHROME_HINT.search(node):
-            continue
         owner = node.getparent()
         if owner is None:
+            continue
+        if PROFILE_LABEL.match(node):
+            panel = _profile_panel(owner)
+            if panel is not None and panel not in panels:
+                panels.add(panel)
+                found.append(panel)
+            continue
+        if not _TEXT_CHROME_HINT.search(node):
             continue
         el = owner.getparent() if node.is_tail else owner
         if el is None:
@@ -232,6 +248,27 @@ def _comment_section(heading: _Element) -> list[_Element]:
         if len(_SPACES.sub("", text_of(anchor))) > COMMENT_HEADING_MAX:
             return [anchor]  # the wrapper holds the comments too
     return [anchor, *(sib for sib in anchor.itersiblings() if isinstance(sib.tag, str))]
+
+
+def _profile_panel(el: _Element) -> _Element | None:
+    """Return the largest small box around el holding PROFILE_MIN_LABELS different profile labels, or None."""
+    panel = None
+    for _ in range(5):  # a panel nests its labels a few levels deep (td > dl > dt)
+        if el is None or el.tag in ("body", "html"):
+            break
+        text = text_of(el)
+        if count_han(text) > PROFILE_MAX_HAN:
+            break
+        labels = {m.group(1) for m in map(PROFILE_LABEL.match, _lines_of(el)) if m}
+        if len(labels) >= PROFILE_MIN_LABELS:
+            panel = el
+        el = el.getparent()
+    return panel
+
+
+def _lines_of(el: _Element) -> list[str]:
+    """Return the element's text nodes, stripped (a panel's labels and values each sit in their own)."""
+    return [t.strip() for t in el.itertext() if t.strip()]
 
 
 def _notice_box(el: _Element, opening: str) -> _Element | None:

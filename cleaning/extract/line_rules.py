@@ -16,6 +16,48 @@ UI_WORDS: frozenset[str] = frozenset(
     "× ✕ ✖ | / - · > < >> <<".split()
 )
 
+# Roles a credits line names (责任编辑：王岚, 审核：李某): the editors and reviewers of a news or gov page,
+# never the notice's text. Longer labels first, so 责任编辑 is read whole.
+EDITOR_ROLES: tuple[str, ...] = (
+    "责任编辑",  # 责任编辑：王岚 (the page's editor in charge)
+    "責任編輯",  # 責任編輯：王岚
+    "责任校对",  # 责任校对：李某 (proofreader in charge)
+    "值班编辑",  # 值班编辑：张某 (editor on duty)
+    "网络编辑",  # 网络编辑：张某 (web editor)
+    "本文编辑",  # 本文编辑：张某
+    "编辑",  # 编辑：小何
+    "編輯",  # 編輯：小何
+    "责编",  # 责编：吴迪
+    "責編",  # 責編：吴迪
+    "审核",  # 审核：刘洋 (reviewer)
+    "審核",  # 審核：刘洋
+    "审校",  # 审校：某某
+    "審校",  # 審校：某某
+    "校对",  # 校对：某某 (proofreader)
+    "校對",  # 校對：某某
+    "初审",  # 初审：某某 复审：某某 终审：某某 (the three review stages of a gov page)
+    "二审",  # 二审：某某
+    "复审",  # 复审：某某
+    "三审",  # 三审：某某
+    "终审",  # 终审：某某
+    "审签",  # 审签：某某
+    "签发",  # 签发：某某 (signed off by)
+    "簽發",  # 簽發：某某
+    "编审",  # 编审：某某
+    "編審",  # 編審：某某
+    "监制",  # 监制：某某 (producer)
+    "監製",  # 監製：某某
+    "统筹",  # 统筹：某某 (coordinator)
+    "統籌",  # 統籌：某某
+)
+EDITOR_ROLE_PATTERN = "|".join(sorted(map(re.escape, EDITOR_ROLES), key=len, reverse=True))
+# A whole credits line: an optional bracket, role: name, more role: name pairs, the closing bracket; a name
+# is up to 12 characters without a colon or sentence mark (李曦_NN2587, 小何, 王某、李某, or nothing yet).
+_NAME = r"[^\s:：，。；！？()（）\[\]【】]"
+_CREDIT = rf"({EDITOR_ROLE_PATTERN})\s*[:：|丨]\s*({_NAME}{{0,12}}(\s*[、/,]\s*{_NAME}{{1,12}})*)"
+EDITOR_LINE = re.compile(rf"^\s*[\[【(（]?\s*{_CREDIT}(\s+{_CREDIT})*\s*[\]】)）]?\s*$")
+EDITOR_CREDIT = re.compile(_CREDIT)
+
 # Line rules: (name, pattern, scope); a rule may take several entries. An alternation is fast to search
 # only when each branch starts with a literal (or it is one character class), so mixed ones are split.
 # Scopes:
@@ -37,8 +79,33 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),  # noqa: E501
     # 首页 > 新闻中心 > 通知公告 (a bare trail without the label)
     ("breadcrumb", re.compile(r"^\s*(首页|首頁|网站首页|主页|主頁)\s*[>＞»›/\\]"), "short"),
-    # 【字号：大 中 小】 / 字体：[大][中][小] / 字號：
-    ("font_size", re.compile(r"字\s*[号號体體]\s*[:：]?\s*[\[【(（]?\s*[大中小]"), "short"),
+    # 【字号：大 中 小】 / 字体：[大][中][小] / 字號： / 【 字 体：大 中 小 】 / 字号：T|T / 字体大小：默认 超大
+    (
+        "font_size",
+        re.compile(
+            r"字\s*[号號体體]\s*(大小)?\s*[:：]?\s*[\[【(（]?\s*(大|中|小|默认|默認|标准|標準|超大|特大|放大|缩小|縮小|T\b|A\b)"
+        ),
+        "short",
+    ),
+    # 调整字体 / 文字大小： / 字体大小 (the control's label alone)
+    ("font_size", re.compile(r"调整字[体号]|調整字[體號]|文字大小|字[体體]大小|字[号號]大小"), "short"),
+    # 放大 正常 缩小 / 放大 | 默认 | 缩小
+    (
+        "font_size",
+        re.compile(r"放大\s*[|｜/·]?\s*(正常|默认|默認|标准|標準|还原|還原|中)\s*[|｜/·]?\s*[缩縮]小"),
+        "short",
+    ),
+    # 【大 中 小】 / [大][中][小] / 大 | 中 | 小 (the three sizes alone on a line)
+    (
+        "font_size",
+        re.compile(
+            r"^[\[【(（]?\s*大\s*[\]】)）]?\s*[|｜/ ]?\s*[\[【(（]?\s*中\s*[\]】)）]?\s*[|｜/ ]?"
+            r"\s*[\[【(（]?\s*小\s*[\]】)）]?$"
+        ),
+        "short",
+    ),
+    # A+ A A- / A+ A-
+    ("font_size", re.compile(r"^A\s*[+＋]\s*(A\s*)?A?\s*[-－]$"), "short"),
     # 【打印本页】【关闭窗口】 / 列印本頁 / 返回顶部 / [打印] [关闭]
     (
         "print_close",
@@ -46,6 +113,31 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "short",
     ),
     ("print_close", re.compile(r"[\[【]\s*(打印|关闭|關閉|列印)\s*[\]】]"), "short"),
+    # 【打印本稿】 / 打印此页 / 我要打印 / 打印文章 / 关闭本窗口 / 關閉視窗 (gov and news detail templates)
+    (
+        "print_close",
+        re.compile(
+            r"打印本[稿文]|打印此[页頁文]|打印[该該][页頁文]|我要打印|打印(文章|正文|内容|內容|全文)|关闭本?窗口|关闭此[页窗]|關閉視窗|關閉本頁"
+        ),
+        "short",
+    ),
+    # 【收藏】 【纠错】 【返回】 【保存】 【推荐给朋友】 【发送给好友】 [复制链接] (the buttons beside 打印 关闭)
+    (
+        "print_close",
+        re.compile(
+            r"[\[【]\s*(我要)?(收藏|加入收藏|纠错|糾錯|内容纠错|內容糾錯|返回|保存|推荐给朋友|推薦給朋友|推荐|发送给好友|發送給好友|"
+            r"复制链接|複製鏈接|复制网址|返回顶部|返回頂部|字体|字體)\s*[\]】]"
+        ),
+        "short",
+    ),
+    # 打印 | 关闭 / 收藏 打印 关闭 (the buttons, unbracketed, as a row)
+    (
+        "print_close",
+        re.compile(
+            r"^(打印|列印|关闭|關閉|收藏|纠错|糾錯|返回)(\s*[|｜/·]?\s*(打印|列印|关闭|關閉|收藏|纠错|糾錯|返回|分享|顶部|頂部))+$"
+        ),
+        "short",
+    ),
     # 上一篇：东田中心小学...下一篇：寻找妈妈的寻人启事
     (
         "prev_next",
@@ -96,6 +188,16 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         ),
         "endcut",
     ),  # noqa: E501
+    # 平台声明：该文观点仅代表作者本人，搜狐号系信息发布平台，搜狐仅提供信息存储空间服务。 (a labelled disclaimer,
+    # a sentence itself: dropped wherever it stands, nothing after it)
+    (
+        "disclaimer",
+        re.compile(
+            r"^\s*[\[【(（]?\s*(免责声明|免責聲明|平台声明|平台聲明|特别声明|特別聲明|版权声明|版權聲明|声明|聲明)\s*[:：\]】)）]"
+            r".{0,80}(仅代表|僅代表|不代表|仅提供|僅提供|不承担|不承擔|与本(站|网|平台)无关|與本(站|網|平台)無關)"
+        ),
+        "anywhere",
+    ),
     # 以上内容...为...用户上传并发布，本平台仅提供信息存储服务
     (
         "disclaimer",
@@ -117,12 +219,13 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         re.compile(r"^\s*(本文来源|本文來源|文章来源|文章來源|来源网址|本文网址|本文網址)\s*[:：]\s*(https?://|www\.)"),
         "short",
     ),  # noqa: E501
-    # 【责任编辑：王岚】 / 责任编辑：杨丹宇 / （编辑：小何） / [作者: 刘满仓 责任编辑:
+    # 【责任编辑：王岚】 / 责任编辑：杨丹宇 / （编辑：小何） / 编辑：王某 审核：李某 (a whole credits line,
+    # lines.editor_line reads it)
+    ("editor", EDITOR_LINE, "short"),
+    # 责任编辑：王岚 返回搜狐，查看更多 / [作者: 刘满仓 责任编辑: (a credit leading a longer tail line)
     (
         "editor",
-        re.compile(
-            r"^\s*[\[【(（]?\s*(作者\s*[:：].{0,20})?(责任编辑|責任編輯|责编|責編|编辑|編輯|校对|校對|审核|審核|审校|監製|监制|编审|編審|值班编辑)\s*[:：|]"
-        ),
+        re.compile(rf"^\s*[\[【(（]?\s*(作者\s*[:：].{{0,20}})?({EDITOR_ROLE_PATTERN})\s*[:：|丨]"),
         "tail",
     ),  # noqa: E501
     # 返回搜狐，查看更多 / 返回首页 / 返回列表
@@ -174,6 +277,80 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("promo", re.compile(r"^\s*本文由.{0,40}(整理|收集|發布|发布)"), "short"),
     # 更多xx范文请关注xx网 / 更多相关内容请关注
     ("promo", re.compile(r"^\s*更多.{0,40}(请关注|請關注|尽在|盡在)"), "short"),
+    # 点击进入专题>> / 更多新闻>> / 查看更多>> / 详细>> / 进入专题 » / 【更多】
+    (
+        "promo",
+        re.compile(
+            r"^\s*[\[【(（]?\s*(点击|點擊|进入|進入|更多|查看|详细|詳細|阅读|閱讀|了解|浏览|瀏覽)[^。，！？]{0,16}"
+            r"(>>|＞＞|》》|»|→|>|＞)\s*[\]】)）]?\s*$"
+        ),
+        "short",
+    ),
+    ("promo", re.compile(r"^\s*[\[【(（]\s*(更多|详细|詳細|详情|詳情|MORE|more)\s*[\]】)）]\s*$"), "short"),
+    # 打开APP阅读全文 / 下载客户端 / APP内打开 / 打开网易新闻 查看更多 (news apps' promos)
+    (
+        "promo",
+        re.compile(
+            r"打开\s*(APP|App|app|客户端|客戶端)|下载\s*(APP|App|app|客户端|客戶端)|(APP|App|客户端)内(打开|查看|阅读)|扫码下载|客户端下载"
+        ),
+        "short",
+    ),
+    # 图集 / 高清图集 / 【图集】 / 组图 / 点击图片进入下一页 / 点击查看大图 (photo galleries' labels)
+    (
+        "gallery",
+        re.compile(r"^\s*[\[【(（]?\s*(高清)?(图集|圖集|组图|組圖|多图|多圖|图片集|圖片集)\s*[\]】)）]?\s*[:：]?\s*$"),
+        "short",
+    ),
+    (
+        "gallery",
+        re.compile(
+            r"点击图片进入下一[页张]|點擊圖片進入下一[頁張]|点击查看大图|點擊查看大圖|上一张\s*下一张|上一張\s*下一張"
+        ),
+        "short",
+    ),
+    # 网友评论 / 发表评论 / 已有12条评论 / 查看全部评论 / 文明上网 理性发言 / 登录后发表评论 (comment controls)
+    (
+        "comments",
+        re.compile(
+            r"^\s*(网友评论|網友評論|热门评论|熱門評論|最新评论|最新評論|全部评论|全部評論|精彩评论|热门跟帖|熱門跟帖|发表评论|發表評論|"
+            r"我要评论|我要評論|我来说两句|我來說兩句|评论区|評論區|查看全部评论|查看全部評論|查看更多评论|参与评论|參與評論)"
+            r"([(（\[]?\s*\d*\s*(条|條)?\s*[)）\]]?)?\s*$"
+        ),
+        "short",
+    ),
+    (
+        "comments",
+        re.compile(
+            r"(已有|共)\s*\d+\s*(条|條|人)(评论|評論|跟帖|参与|參與)|文明上网\s*[，,]?\s*理性发言|登录后(发表|參與|参与)?评论|請登錄後評論"
+        ),
+        "short",
+    ),
+    # 回复 引用 举报 / 赞(12) 回复 / 支持 反对 (a comment's or a post's action bar)
+    (
+        "actions",
+        re.compile(
+            r"^((回复|回覆|引用|举报|舉報|支持|反对|反對|评分|評分|点赞|點讚|赞|讚|顶|踩|使用道具|收藏|分享)\s*([(（]\s*\d+\s*[)）]|\d+)?"
+            r"\s*[|｜·]?\s*){2,}$"
+        ),
+        "short",
+    ),
+    # 楼主 发表于 2024-5-11 12:30 | 只看该作者 / 电梯直达 / 本帖最后由 X 于 2024-5-1 12:00 编辑 (forum post chrome)
+    ("forum", re.compile(r"(发表于|發表於)\s*[:：]?\s*(\d{2,4}[-/年.]\d|\d+\s*(分钟|小时|天)前|昨天|前天)"), "short"),
+    (
+        "forum",
+        re.compile(
+            r"只看该作者|只看該作者|电梯直达|電梯直達|倒序浏览|倒序瀏覽|阅读模式|閱讀模式|显示全部楼层|顯示全部樓層"
+        ),
+        "short",
+    ),
+    ("forum", re.compile(r"^\s*本帖最后由.{1,40}编辑\s*$|^\s*本帖最後由.{1,40}編輯\s*$"), "short"),
+    (
+        "forum",
+        re.compile(
+            r"^\s*查看\s*[:：]\s*\d+\s*[|｜]\s*回复\s*[:：]\s*\d+|^\s*(返回列表|发新帖|發新帖|回复本帖|發表回覆)\s*$"
+        ),
+        "short",
+    ),
 )
 # Lines a learned template must never drop, however often they recur on a site: dates, 文号,
 # salutations (各区县民政局：), closing formulas, attachment labels, numbered headings (一、 （一） 第一条 1.).

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from cleaning.extract.html import count_han
-from cleaning.extract.line_rules import LINE_RULES, PROTECTED_LINE, UI_WORDS
+from cleaning.extract.line_rules import EDITOR_CREDIT, EDITOR_LINE, LINE_RULES, PROTECTED_LINE, UI_WORDS
 
 SENTENCE_PUNCT_RE = re.compile("[，。；！？]")
 
@@ -67,6 +67,23 @@ def is_ui_line(line: str) -> bool:
     return not bare or bare in UI_WORDS or bool(_SYMBOLS_ONLY.match(bare)) and len(bare) <= 3
 
 
+def editor_credits(line: str) -> list[tuple[str, str]]:
+    """Return the (role, name) pairs of a credits line (责任编辑：王岚, 编辑：王某 审核：李某), or [] for any
+    other line; a name may be empty (责任编辑：)."""
+    if len(line) > SHORT_LINE or EDITOR_LINE.match(line) is None:
+        return []
+    return [(m.group(1), m.group(2)) for m in EDITOR_CREDIT.finditer(line)]
+
+
+def editor_line(line: str) -> tuple[str, str] | None:
+    """Return (role, name) of a credits line's first credit (责任编辑：王岚 -> ("责任编辑", "王岚")), else None.
+
+    Extraction drops such lines from the text; metadata may read them. The roles are line_rules.EDITOR_ROLES.
+    """
+    credits = editor_credits(line)
+    return credits[0] if credits else None
+
+
 def chrome_rule(line: str) -> str | None:
     """Return the name of the first line rule (any scope) matching a short line that is not prose, else None:
     what such a line would be dropped as at the text's head or tail (发布时间：… 来源：…, 【打印】, 责任编辑：…)."""
@@ -80,7 +97,14 @@ def filter_lines(lines: list[str]) -> tuple[list[str], dict[str, int]]:
     kept: list[str] = []
     dropped: dict[str, int] = {}
     n = len(lines)
-    strong = [i for i, line in enumerate(lines) if is_strong_line(line)]
+    # where the text starts and ends: its strong lines, less those a rule drops anywhere (a labelled
+    # disclaimer is a long sentence, yet the credits line above it is the text's tail)
+    anywhere = _applicable_rules(False, False, False, False, False)
+    strong = [
+        i
+        for i, line in enumerate(lines)
+        if is_strong_line(line) and anywhere[0].match(line) is None and not _search_any(anywhere[1], line)
+    ]
     first, last = (strong[0], strong[-1]) if strong else (n, -1)
     for i, line in enumerate(lines):
         if is_ui_line(line):
@@ -99,11 +123,31 @@ def filter_lines(lines: list[str]) -> tuple[list[str], dict[str, int]]:
             kept.append(line)
             continue
         name, cut = rule
-        if cut:
+        if cut and not _prose_follows(lines, i + 1):
             dropped[name] = dropped.get(name, 0) + (n - i)
             break
         dropped[name] = dropped.get(name, 0) + 1
     return kept, dropped
+
+
+_SENTENCE_END = re.compile("[。！？；][”’」』）)]?$")
+PROSE_RUN = 3  # this many sentences in a row after an anchor line are text: the anchor does not cut them
+PROSE_RUN_MIN_HAN = 12
+PROSE_LOOKAHEAD = 6  # ... looked for within this many lines after it
+
+
+def _prose_follows(lines: list[str], start: int) -> bool:
+    """Return True when PROSE_RUN whole sentences in a row follow soon after start: a list-formatted article
+    under a 推荐阅读 heading, never a list of links to cut."""
+    run = 0
+    for line in lines[start : start + PROSE_LOOKAHEAD + PROSE_RUN]:
+        if "\t" not in line and line_han(line) >= PROSE_RUN_MIN_HAN and _SENTENCE_END.search(line):
+            run += 1
+            if run >= PROSE_RUN:
+                return True
+        else:
+            run = 0
+    return False
 
 
 def _rule_applies(scope: str, short: bool, zone: dict[str, bool]) -> bool:
