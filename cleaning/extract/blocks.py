@@ -45,6 +45,8 @@ ATTACHMENT_BLOCK_MAX_HAN = 400  # an attachment list beside the text is small
 # holds this many times more (one comment, a wiki box or a disclaimer outscoring an article split into
 # paragraphs among menus): that region is chosen instead.
 RECONSIDER_FACTOR = 3.0
+BODY_SHARE = 0.5  # a block below the body holding this share of its dense text is chosen over the whole page
+_PAGE_TAGS = ("body", "html")
 TITLE_MIN_CHARS = 6  # a title shorter than this may be a column name repeated anywhere
 TITLE_REGION_HAN = 20  # the title's region: its lowest container with this much text besides the title
 
@@ -263,14 +265,17 @@ def _container_of(el: _Element) -> _Element:
     return el
 
 
-def _best_scoring(blocks: BlockMap, root: _Element) -> _Element | None:
-    """Return the container of the best-scoring element (deepest on ties), or None when none scores above 0."""
+def _best_scoring(blocks: BlockMap, root: _Element, *, below_body: bool = False) -> _Element | None:
+    """Return the container of the best-scoring element (deepest on ties), or None when none scores above 0;
+    with below_body, the best one under the body."""
     root_depth = sum(1 for _ in root.iterancestors())
     best, best_key = None, None
     for el, score in _scores_of(blocks).items():
         if score <= 0:
             continue
         el = _container_of(el)
+        if below_body and el.tag in _PAGE_TAGS:
+            continue
         depth = root_depth + blocks.spans[el][4] if el in blocks.spans else sum(1 for _ in el.iterancestors())
         key = (score, depth)
         if best_key is None or key > best_key:
@@ -361,6 +366,11 @@ def choose_content(root: _Element, titles: set[str] | None = None) -> _Element |
     stretch, stretch_dense = _densest_stretch(blocks)
     if stretch is not None and (best is None or stretch_dense >= RECONSIDER_FACTOR * blocks.dense(best)):
         best = stretch
+    if best is not None and best.tag in _PAGE_TAGS:
+        # the whole page wins only when no block below it holds most of its text (paragraphs right in <body>)
+        inner = _best_scoring(blocks, root, below_body=True)
+        if inner is not None and blocks.dense(inner) >= BODY_SHARE * blocks.dense(best):
+            best = inner
     region = _title_region(blocks, titles or set())
     if region is not None and (
         best is None

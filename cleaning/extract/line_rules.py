@@ -295,6 +295,15 @@ LINE_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
         ),
         "short",
     ),
+    # 很抱歉，当前视频播放失败 / 错误代码：QVS.4100 / 建议WIFI下打开 / 播放速度：2X / 语音播报文章 (players' messages)
+    (
+        "player",
+        re.compile(
+            r"视频播放失败|視頻播放失敗|视频加载失败|視頻加載失敗|错误代码[:：]|錯誤代碼[:：]|建议在?\s*(WIFI|WiFi|wifi|Wi-Fi)|"
+            r"正在为您切换|播放速度[:：]|倍速播放|语音播报|語音播報|朗读全文|朗讀全文|听全文|聽全文|收听本文|AI朗读|AI朗讀"
+        ),
+        "short",
+    ),
     # 图集 / 高清图集 / 【图集】 / 组图 / 点击图片进入下一页 / 点击查看大图 (photo galleries' labels)
     (
         "gallery",

@@ -242,4 +242,25 @@ def trim_edges(lines: list[str]) -> tuple[list[str], int]:
             end, short_kept = end + 1, short_kept + 1
         else:
             break
+    if short_kept >= TRAIL_KEEP:
+        end += _field_list_run(lines[end:], lines[end - short_kept : end])
     return lines[start:end], len(lines) - (end - start)
+
+
+FIELD_LIST_SHARE = 0.8  # this share of a run of short lines with the same number of fields is a list
+
+
+def _field_list_run(rest: list[str], kept: list[str]) -> int:
+    """Return how many of rest continue a list of records written as lines (张三 男 文昌街道), the kept
+    trailing lines being its start: a name list published as paragraphs, never a list of headlines (one
+    field each)."""
+    fields = [len(line.split()) for line in kept]
+    common = max(set(fields), key=fields.count)
+    if common < 2 or fields.count(common) < FIELD_LIST_SHARE * len(fields):
+        return 0
+    n = 0
+    for line in rest:
+        if len(line) > SHORT_LINE or not _lead_ok(line) or len(line.split()) != common:
+            break
+        n += 1
+    return n

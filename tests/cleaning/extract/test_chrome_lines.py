@@ -61,6 +61,10 @@ CHROME = [
     ("图集", "head"),
     ("【高清图集】", "middle"),
     ("点击图片进入下一页", "middle"),
+    # players' messages
+    ("很抱歉，当前视频播放失败", "head"),
+    ("时长：01:45建议WIFI下打开", "head"),
+    ("语音播报文章，释放双眼", "head"),
     # comment controls and forum chrome
     ("网友评论（12）", "tail"),
     ("已有32条评论", "tail"),
