@@ -15,8 +15,8 @@ Sets:
 - hard: generated "hard shape" pages (bench/extract/hardshapes.py: list-formatted articles, comments that
   outweigh the article, comment policies, wiki boxes, portal teasers, forum threads, pages where nothing
   stands out), held out by its own fixed rule, with vocabulary variants the development part never shows.
-- govset: gov pages under several CMS templates with gold (bench/extract/govset, built on the metadata
-  branch), when that directory is present.
+- govset: 384 gov notice pages under eight CMS detail templates with gold (bench/extract/govset, built on the
+  metadata branch, cherry-picked here), held out by its own rule (two whole templates, a fifth of the texts).
 
 Per-page figures are printed for development parts only: held-out pages are summarised, never listed, unless
 --show-held-out is given (never while writing rules).
@@ -232,13 +232,16 @@ def load_hard() -> list[dict]:
 
 
 def load_govset() -> list[dict]:
-    """Return the govset pages (bench/extract/govset/load.py when present), else none."""
-    loader = GOVSET / "load.py"
-    if not loader.exists():
+    """Return the govset pages (bench/extract/govset/build.py, generated at run time) when that set is
+    present; held out = its parts held_out_template and held_out_text."""
+    if not (GOVSET / "build.py").exists():
         return []
     import importlib
 
-    return importlib.import_module("bench.extract.govset.load").load_pages()
+    build = importlib.import_module("bench.extract.govset.build")
+    return [{"id": p.id, "url": p.url, "body": p.body, "gold": p.gold["text"], "headers": p.headers,
+             "hints": {"column": p.column}, "held_out": p.part != "dev", "shape": p.template}
+            for p in build.build_pages()]  # fmt: skip
 
 
 SETS: dict[str, Callable[[argparse.Namespace], list[dict]]] = {
@@ -381,6 +384,8 @@ def render(results: dict[str, dict], info: dict[str, str], command: str, repeat:
         "- sites: the bundled fixture sites' detail pages; gold = the notices' source text (development only).",
         "- hard: bench/extract/hardshapes.py, generated from the fixture texts and the dev part's gold texts; "
         "held-out = int(sha1(id)[:8], 16) % 3 == 0, with vocabulary variants the development part never shows.",
+        "- govset: bench/extract/govset (384 generated gov notice pages, 8 CMS detail templates, metadata branch); "
+        "held-out = templates ucap and zwgk whole, and texts with sha1(key) % 5 == 0.",
         f"- collapsed: recall < {COLLAPSE_RECALL}; bloated: precision < {BLOATED_PRECISION} (char-bag).",
         "- leak pages: output holds 当前位置 / 上一篇 / 友情链接 / 分享到 / 打印本页 / 字号 / footer / promo text the "
         "gold does not. chrome pages: an output line of at most "
