@@ -142,8 +142,10 @@ class BlockMap:
         if not wanted:
             return None
         found: dict[str, _Element] = {}
+        firsts = {t[0] for t in wanted}
+        shortest = len(wanted[-1])
         for block, _, text in self.texts:
-            if len(text) < TITLE_MIN_CHARS:
+            if len(text) < shortest or text.lstrip()[:1] not in firsts:  # most texts: no title starts so
                 continue
             key = _SPACES.sub("", text)
             if key in titles and key not in found:
@@ -180,14 +182,9 @@ def map_blocks(root: _Element) -> BlockMap:
     own_han: dict[_Element, int] = {}
     own_link: dict[_Element, int] = {}
     own_punct: set[_Element] = set()
-    footer: set[_Element] = set()
-    own_text: dict[_Element, list[str]] = {}
     plain_at = [0] * len(texts)
     link_at = [0] * len(texts)
     for i, ((block, linked, text), han) in enumerate(zip(texts, hans, strict=True)):
-        if FOOTER_TEXT.search(text):
-            footer.add(block)
-        own_text.setdefault(block, []).append(text)
         if linked and not reads_as_sentence(text, han):
             link_at[i] = max(han, len(text.strip()) // 2)
             own_link[block] = own_link.get(block, 0) + link_at[i]
@@ -208,10 +205,8 @@ def map_blocks(root: _Element) -> BlockMap:
     for block in dict.fromkeys(block for block, _, _ in texts):
         han, link = own_han.get(block, 0), own_link.get(block, 0)
         dense = han >= PARAGRAPH_MIN_HAN and (block in own_punct or han >= 30) and link < han
-        if dense and block in footer and han <= FOOTER_BLOCK_MAX_HAN:
-            dense = False  # a site footer's address and copyright
-        if dense and han + link <= SHORT_LINE and chrome_rule(" ".join("".join(own_text[block]).split())):
-            dense = False  # a line a rule drops: 发布时间：… 来源：… 【字体：大 中 小】
+        if dense and han <= FOOTER_BLOCK_MAX_HAN and _is_chrome_block(block, han + link):
+            dense = False
 
         if dense and not _item_too_big(block.getparent(), han, han_of) and _is_teaser(block, han, han_of):
             dense = False
@@ -229,6 +224,13 @@ def map_blocks(root: _Element) -> BlockMap:
         [0, *accumulate(plain_at)],
         [0, *accumulate(link_at)],
     )
+
+
+def _is_chrome_block(block: _Element, chars: int) -> bool:
+    """Return True for a short block a footer's words or a line rule name as chrome (版权所有 © …, 发布时间：…
+    来源：…, 【字体：大 中 小】): it never counts as the article's text when the main block is chosen."""
+    text = " ".join(text_of(block).split())
+    return FOOTER_TEXT.search(text) is not None or (chars <= SHORT_LINE and chrome_rule(text) is not None)
 
 
 def _item_too_big(anc: _Element | None, han: int, han_of: Callable[[_Element], int]) -> bool:
@@ -322,13 +324,14 @@ def _densest_stretch(blocks: BlockMap) -> tuple[_Element | None, float]:
     return _container_of(_common_ancestor(blocks.order[start], blocks.order[end - 1])), dense
 
 
-def _title_region(blocks: BlockMap, texts_titles: set[str]) -> _Element | None:
+def _title_region(blocks: BlockMap, titles: set[str], best: _Element | None) -> _Element | None:
     """Return the lowest container above the article title's element holding TITLE_REGION_HAN Han
-    characters of text outside links besides the title, or None (no title found, or only the body does)."""
-    if not texts_titles:
+    characters of text outside links besides the title, or None (no title found, only the body does, or
+    best holds the title: then the region and best are one inside the other)."""
+    if not titles:
         return None
-    title_el = blocks.title_element(texts_titles)
-    if title_el is None:
+    title_el = blocks.title_element(titles)
+    if title_el is None or (best is not None and _holds(best, title_el)):
         return None
     own = blocks.plain(title_el) if title_el in blocks.spans else 0
     el = title_el.getparent()
@@ -371,7 +374,7 @@ def choose_content(root: _Element, titles: set[str] | None = None) -> _Element |
         inner = _best_scoring(blocks, root, below_body=True)
         if inner is not None and blocks.dense(inner) >= BODY_SHARE * blocks.dense(best):
             best = inner
-    region = _title_region(blocks, titles or set())
+    region = _title_region(blocks, titles or set(), best)
     if region is not None and (
         best is None
         or (

@@ -58,8 +58,15 @@ PROFILE_LABEL = re.compile(
 )
 PROFILE_MIN_LABELS = 3
 PROFILE_MAX_HAN = 60
+# What a page's text must hold for prune_text_chrome to look at its text nodes one by one (most pages: nothing).
+# (literals only: the regex engine skips ahead on them, ten times faster than a leading character class)
 _TEXT_CHROME_HINT = re.compile(
-    r"条目|條目|词条|詞條|页面|頁面|列表|须知|須知|规则|規則|公约|自律|评论|評論|跟帖|留言|发言|發言|我来说|我來說"
+    "|".join(
+        "本条目 此条目 这条目 這條目 本條目 此條目 本词条 此词条 本詞條 此詞條 "
+        "本页面 此页面 本頁面 此頁面 本列表 此列表 "
+        "须知 須知 规则 規則 公约 自律 仅代表 僅代表 只代表 仅供 僅供 评论 評論 跟帖 我来说 我來說 读者留言 讀者留言 "
+        "积分 積分 注册时间 註冊時間 帖子 UID 威望".split()
+    )
 )
 _BOX_TAGS = frozenset("div p td th tr tbody table section aside li ul ol dl dd dt span center blockquote".split())
 
@@ -188,6 +195,8 @@ def prune_chrome(root: _Element) -> None:
 
 def prune_text_chrome(root: _Element) -> int:
     """Remove comment sections under their heading and small notice boxes (by their text); return how many."""
+    if not _TEXT_CHROME_HINT.search(text_of(root)):  # one pass over the page's text, in C, skips most pages
+        return 0
     found: list[_Element] = []
     panels: set[_Element] = set()
     for node in root.xpath("//text()"):  # text nodes in document order, at C speed; few pass the hint
