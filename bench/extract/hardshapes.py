@@ -281,10 +281,15 @@ class Page:
             f'<div class="{self.cls()}">{self.breadcrumb()}<h1>{esc(title)}</h1>{self.info_line(site)}'
             f'<div class="{self.cls()}">{main}</div>{tail or self.tail_chrome()}</div>'
         )
-        if layout < 0.5:
+        if layout < 0.4:
             body = f'<div class="{self.cls()}">{article}</div><div class="{self.cls()}">{side}</div>'
-        else:  # a layout table, as on older CMS templates
+        elif layout < 0.8:  # a layout table, as on older CMS templates
             body = f'<table width="1000"><tr><td width="700">{article}</td><td>{side}</td></tr></table>'
+        else:  # no wrappers: title, info line and text right in the body, the side box after them
+            body = (
+                f"{self.breadcrumb()}<h1>{esc(title)}</h1>{self.info_line(site)}{main}{tail or self.tail_chrome()}"
+                f'<div class="{self.cls()}">{side}</div>'
+            )
         return (
             f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{esc(title)}_{site}</title></head>'
             f"<body>{self.header(site)}{body}{self.footer(site)}</body></html>"
@@ -341,8 +346,13 @@ def shape_comments(p: Page) -> tuple[str, list[str]]:
         comments.append(_comment(p, cls))
     heading = p.pick(COMMENT_HEADINGS)
     count = f"（{len(comments)}）" if p.rng.random() < 0.5 else ""
-    section = f'<div class="{cls}"><h3>{heading}{count}</h3>{"".join(comments)}</div>'
+    if p.rng.random() < 0.35:  # no heading: the comments follow the article in a neutral box
+        section = f'<div class="{p.cls()}">{"".join(comments)}</div>'
+    else:
+        section = f'<div class="{cls}"><h3>{heading}{count}</h3>{"".join(comments)}</div>'
     main = p.paragraphs(paras)
+    if p.rng.random() < 0.3:  # the comments in the side column, beside the article
+        return p.document(p.pick(SITE_NAMES), p.headline(), main, side=section), paras
     return p.document(p.pick(SITE_NAMES), p.headline(), main, tail=p.tail_chrome() + section), paras
 
 

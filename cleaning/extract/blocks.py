@@ -364,6 +364,11 @@ def choose_content(root: _Element, titles: set[str] | None = None) -> _Element |
     its text outside links and neither holds the other, the title region is. With no dense block at all, the
     title region or the container richest in text outside links (never the whole page when one exists).
     """
+    return _choose(root, titles)[0]
+
+
+def _choose(root: _Element, titles: set[str] | None) -> tuple[_Element | None, BlockMap]:
+    """Return choose_content's choice and the page's BlockMap."""
     blocks = map_blocks(root)
     best = _best_scoring(blocks, root)
     stretch, stretch_dense = _densest_stretch(blocks)
@@ -384,7 +389,7 @@ def choose_content(root: _Element, titles: set[str] | None = None) -> _Element |
         )
     ):
         best = region
-    return best if best is not None else _plainest(blocks)
+    return (best if best is not None else _plainest(blocks)), blocks
 
 
 def attach_siblings(content: _Element) -> int:
@@ -420,12 +425,48 @@ def select_content(root: _Element, titles: set[str] | None = None) -> tuple[list
 
     ``titles`` are the page's title strings (html.page_titles, read before the chrome pass): they locate
     the article when no block stands out."""
-    content = choose_content(root, titles)
+    content, blocks = _choose(root, titles)
     if content is None:
         body = root.find("body")
         content = body if body is not None else root
     attach_siblings(content)
+    if content.tag in _PAGE_TAGS:  # the text stands right in <body>: render its stretch, not the whole page
+        lines = _stretch_lines(content if content.tag == "body" else content.find("body"), blocks)
+        if lines is not None:
+            return lines, content
     return render_lines(content), content
+
+
+STRETCH_MIN_SHARE = 0.1  # the stretch's dense text against the body's text outside links, to stand for the page
+EDGE_SIBLINGS = 6  # siblings before and after the densest stretch kept with it: title, 文号, salutation, signature
+EDGE_SIBLING_CHARS = 120  # ... each short, without a dense block, more text than links
+
+
+def _stretch_lines(body: _Element | None, blocks: BlockMap) -> list[str] | None:
+    """Return the lines of the body's children that the densest stretch of blocks covers, with the short
+    siblings right before and after it (title, salutation, signature, date), or None without a stretch that
+    holds STRETCH_MIN_SHARE of the body's text."""
+    start, end, _ = max_stretch(blocks.value_at)
+    if body is None or end <= start:
+        return None
+    if blocks.dense_before[end] - blocks.dense_before[start] < STRETCH_MIN_SHARE * blocks.plain(body):
+        return None  # the page has next to no running text: the stretch is no article
+    children = [c for c in body if isinstance(c.tag, str) and c in blocks.spans]
+    covered = [i for i, c in enumerate(children) if blocks.spans[c][2] < end and blocks.spans[c][3] > start]
+    if not covered:
+        return None
+    first, last = covered[0], covered[-1]
+    while first > 0 and covered[0] - first < EDGE_SIBLINGS and _edge_sibling(children[first - 1], blocks):
+        first -= 1
+    while last + 1 < len(children) and last - covered[-1] < EDGE_SIBLINGS and _edge_sibling(children[last + 1], blocks):
+        last += 1
+    return [line for child in children[first : last + 1] for line in render_lines(child)]
+
+
+def _edge_sibling(el: _Element, blocks: BlockMap) -> bool:
+    """Return True for a short element without dense text whose text is mostly not links."""
+    text = text_of(el)
+    return len(text.strip()) <= EDGE_SIBLING_CHARS and blocks.dense(el) == 0 and blocks.links(el) <= blocks.plain(el)
 
 
 def candidate_lines(root: _Element | None) -> tuple[list[str], _Element | None]:

@@ -58,6 +58,17 @@ PROFILE_LABEL = re.compile(
 )
 PROFILE_MIN_LABELS = 3
 PROFILE_MAX_HAN = 60
+# Reader comments without a heading: at least COMMENT_ITEMS_MIN sibling items, each with a time (3小时前,
+# 2024-05-12 10:23) and a button (回复, 赞(12), 举报), after an article (ARTICLE_BEFORE_HAN Han characters in
+# sentences earlier on the page; a forum thread's posts look alike but nothing precedes them).
+COMMENT_ACTION = re.compile(r"^\s*(回复|回覆|赞|讚|点赞|點讚|顶|踩|举报|舉報)\s*([(（]\s*\d+\s*[)）]|\d+)?\s*$")
+COMMENT_TIME = re.compile(
+    r"\d+\s*(秒|分钟|分鐘|小时|小時|天|周|週|个月|個月)前|刚刚|剛剛|昨天|前天|"
+    r"(19|20)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}:\d{2}|\b\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}"
+)
+COMMENT_ITEMS_MIN = 3
+ARTICLE_BEFORE_HAN = 50
+_SENTENCE = re.compile(r"[^。！？!?\n]{6,}[。！？]")
 # What a page's text must hold for prune_text_chrome to look at its text nodes one by one (most pages: nothing).
 # (literals only: the regex engine skips ahead on them, ten times faster than a leading character class)
 _TEXT_CHROME_HINT = re.compile(
@@ -65,7 +76,7 @@ _TEXT_CHROME_HINT = re.compile(
         "本条目 此条目 这条目 這條目 本條目 此條目 本词条 此词条 本詞條 此詞條 "
         "本页面 此页面 本頁面 此頁面 本列表 此列表 "
         "须知 須知 规则 規則 公约 自律 仅代表 僅代表 只代表 仅供 僅供 评论 評論 跟帖 我来说 我來說 读者留言 讀者留言 "
-        "积分 積分 注册时间 註冊時間 帖子 UID 威望".split()
+        "积分 積分 注册时间 註冊時間 帖子 UID 威望 回复 回覆 举报 舉報 点赞 點讚".split()
     )
 )
 _BOX_TAGS = frozenset("div p td th tr tbody table section aside li ul ol dl dd dt span center blockquote".split())
@@ -195,13 +206,18 @@ def prune_chrome(root: _Element) -> None:
 
 def prune_text_chrome(root: _Element) -> int:
     """Remove comment sections under their heading and small notice boxes (by their text); return how many."""
-    if not _TEXT_CHROME_HINT.search(text_of(root)):  # one pass over the page's text, in C, skips most pages
+    page_text = text_of(root)
+    if not _TEXT_CHROME_HINT.search(page_text):  # one pass over the page's text, in C, skips most pages
         return 0
     found: list[_Element] = []
     panels: set[_Element] = set()
+    item_parents: set[_Element] = set()  # parents whose children were judged as comment items already
     for node in root.xpath("//text()"):  # text nodes in document order, at C speed; few pass the hint
         owner = node.getparent()
         if owner is None:
+            continue
+        if not node.is_tail and COMMENT_ACTION.match(node):
+            found += _comment_items(owner, item_parents, page_text)
             continue
         if PROFILE_LABEL.match(node):
             panel = _profile_panel(owner)
@@ -257,6 +273,40 @@ def _comment_section(heading: _Element) -> list[_Element]:
         if len(_SPACES.sub("", text_of(anchor))) > COMMENT_HEADING_MAX:
             return [anchor]  # the wrapper holds the comments too
     return [anchor, *(sib for sib in anchor.itersiblings() if isinstance(sib.tag, str))]
+
+
+def _comment_items(button: _Element, judged: set[_Element], page_text: str) -> list[_Element]:
+    """Return the reader-comment items a comment button (回复, 赞(3)) sits in, when COMMENT_ITEMS_MIN sibling
+    items of one tag each hold a time and a button and an article's sentences come before them; else []."""
+    item = button
+    for _ in range(6):
+        parent = item.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            return []
+        if parent in judged:
+            return []
+        siblings = [c for c in parent if c.tag == item.tag]
+        if len(siblings) >= COMMENT_ITEMS_MIN:
+            items = [c for c in siblings if _looks_like_comment(c)]
+            if len(items) >= COMMENT_ITEMS_MIN:  # (else the button's own bar or item: climb on)
+                judged.add(parent)
+                return items if _article_before(items[0], page_text) else []
+        item = parent
+    return []
+
+
+def _looks_like_comment(el: _Element) -> bool:
+    """Return True for an element holding a time and a comment button."""
+    return COMMENT_TIME.search(text_of(el)) is not None and any(COMMENT_ACTION.match(t) for t in el.itertext())
+
+
+def _article_before(el: _Element, page_text: str) -> bool:
+    """Return True when sentences of ARTICLE_BEFORE_HAN Han characters precede el's text on the page."""
+    head = text_of(el).strip()[:30]
+    at = page_text.find(head) if head else -1
+    if at <= 0:
+        return False
+    return sum(count_han(m) for m in _SENTENCE.findall(page_text, 0, at)) >= ARTICLE_BEFORE_HAN
 
 
 def _profile_panel(el: _Element) -> _Element | None:

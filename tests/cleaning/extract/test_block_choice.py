@@ -145,3 +145,34 @@ def test_teaser_blocks_beside_the_article_are_not_text():
     )
     lines = lines_of(page("".join(f"<p>{s}</p>" for s in SENTENCES[:2]), side=f"<div><h3>热点新闻</h3>{teasers}</div>"))
     assert lines == SENTENCES[:2]
+
+
+def test_comments_without_a_heading_after_the_article_are_not_text():
+    items = "".join(
+        f'<div class="c"><div><span>网友{i}</span> <span>{i + 1}小时前</span></div><div>{SENTENCES[i % 6]}{SENTENCES[(i + 2) % 6]}</div>'
+        f"<div><a>回复</a> <a>赞({i})</a></div></div>"
+        for i in range(10)
+    )
+    lines = lines_of(page(f"<div><p>{SENTENCES[0]}</p><p>{SENTENCES[1]}</p></div><div class='x'>{items}</div>"))
+    assert lines == SENTENCES[:2]
+
+
+def test_a_forum_threads_posts_are_not_taken_for_comments():
+    posts = "".join(
+        f"<div class='p'><div><a>老李头{i}</a> 发表于 2024-05-1{i} 12:30</div><div>{SENTENCES[i]}</div><div><a>回复</a> <a>举报</a></div></div>"
+        for i in range(4)
+    )
+    assert lines_of(page(posts)) == SENTENCES[:4]
+
+
+def test_text_right_in_the_body_renders_its_stretch_not_the_teasers_beside_it():
+    teasers = "".join(
+        f"<div><h4><a href='/t{i}.html'>要闻标题第{i}条消息</a></h4><p>{SENTENCES[(i + 3) % 6]}<a href='/t{i}.html'>[详细]</a></p></div>"
+        for i in range(8)
+    )
+    html = (
+        f"<html><head><title>{TITLE}</title></head><body>{HEADER}<h1>{TITLE}</h1><p>各区县民政局：</p>"
+        + "".join(f"<p>{s}</p>" for s in SENTENCES[:3])
+        + f"<p>青州市民政局</p><p>2024年3月5日</p><div class='side'><h3>热点新闻</h3>{teasers}</div>{FOOTER}</body></html>"
+    )
+    assert lines_of(html) == ["各区县民政局：", *SENTENCES[:3], "青州市民政局", "2024年3月5日"]
