@@ -332,7 +332,34 @@ def evaluate(set_name: str, pages: list[dict], tools: dict[str, Callable[[dict],
         dev_row = next(r for r in rows if r["tool"] == tool and r["part"] == "development")
         print(f"{set_name:6} {tool:30} dev-part F1 {dev_row['f1']:.4f}  collapsed {dev_row['collapsed']}  "
               f"chrome pages {dev_row['chrome_pages']}  {max(rates):6.1f} pages/s", file=sys.stderr)  # fmt: skip
-    return {"rows": rows, "speed": speed, "pages": per_page}
+    return {"rows": rows, "speed": speed, "pages": per_page, "opinions": second_opinions(measured, pages)}
+
+
+SECOND_OPINION_MIN = 50  # characters both libraries agree on, for their agreement to say anything
+SECOND_OPINION_RECALL = 0.3  # ours holding less of that agreement than this is a sign of collapse
+
+
+def second_opinions(measured: dict[str, tuple[list[str], list[float]]], pages: list[dict]) -> list[dict]:
+    """Return, per page, the share of what readability-lxml and trafilatura agree on (the multiset
+    intersection of their characters) that our output holds: a sign of collapse that needs no gold.
+    Empty unless all three tools ran."""
+    ours = next((o for name, (o, _) in measured.items() if name.startswith("zhcorpus")), None)
+    traf = next((o for name, (o, _) in measured.items() if name.startswith("trafilatura")), None)
+    read = next((o for name, (o, _) in measured.items() if name.startswith("readability")), None)
+    if ours is None or traf is None or read is None:
+        return []
+    out = []
+    for page, mine, t, r in zip(pages, ours, traf, read, strict=True):
+        agreed = _bag(t) & _bag(r)
+        size = sum(agreed.values())
+        held = sum((_bag(mine) & agreed).values()) / size if size else 1.0
+        out.append({"id": page["id"], "held_out": page["held_out"], "agreed": size, "held": held,
+                    "gold_recall": precision_recall(mine, page["gold"])[1]})  # fmt: skip
+    return out
+
+
+def _bag(text: str) -> Counter:
+    return Counter(c for c in text if not c.isspace())
 
 
 def machine() -> dict[str, str]:
@@ -410,6 +437,23 @@ def render(results: dict[str, dict], info: dict[str, str], command: str, repeat:
         for s in speed:
             best = s["best"] / s["traf_best"] if s["traf_best"] else 0.0
             out.append(f"| {s['set']} | {s['tool']} | {s['pages']} | {s['best']:.1f} | {best:.2f} | {s['ratio']:.2f} |")
+    opinions = [(name, r["opinions"]) for name, r in results.items() if r.get("opinions")]
+    if opinions:
+        out += ["", "## Second opinions", "",
+                f"Pages where our output holds less than {SECOND_OPINION_RECALL} of the characters readability-lxml "
+                f"and trafilatura agree on (at least {SECOND_OPINION_MIN} of them): a sign of collapse that needs no "
+                "gold; how many of those really collapsed (gold recall < 0.3).", "",
+                "| set | part | pages | doubtful | of them collapsed |", "|---|---|---:|---:|---:|"]  # fmt: skip
+        for name, rows in opinions:
+            for part, subset in (("development", [o for o in rows if not o["held_out"]]),
+                                 ("held-out", [o for o in rows if o["held_out"]])):  # fmt: skip
+                if not subset:
+                    continue
+                doubtful = [
+                    o for o in subset if o["agreed"] >= SECOND_OPINION_MIN and o["held"] < SECOND_OPINION_RECALL
+                ]
+                real = sum(o["gold_recall"] < COLLAPSE_RECALL for o in doubtful)
+                out.append(f"| {name} | {part} | {len(subset)} | {len(doubtful)} | {real} |")
     out += ["", "## Chrome and leaks by kind (all parts)", ""]
     for result in results.values():
         for r in result["rows"]:

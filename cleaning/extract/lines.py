@@ -89,6 +89,9 @@ def chrome_rule(line: str) -> str | None:
     what such a line would be dropped as at the text's head or tail (发布时间：… 来源：…, 【打印】, 责任编辑：…)."""
     if len(line) > SHORT_LINE or is_prose(line):
         return None
+    anchored, floating = _applicable_rules(True, True, True, True, True)  # every rule, joined where it can be
+    if anchored.match(line) is None and not _search_any(floating, line):
+        return None
     return next((name for name, pattern, _ in LINE_RULES if pattern.search(line)), None)
 
 
