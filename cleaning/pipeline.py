@@ -6,6 +6,7 @@ re-clean rows made by an older PIPELINE_VERSION.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -140,8 +141,13 @@ def _dropped(reason: str, flags: list[str] | None = None, decoded=None) -> PageR
 
 def warm_up(cache_dir: Path | None = None) -> None:
     """Load what clean_page may need later (the character models of lost-byte repair), so that no page in the
-    middle of a batch pays for it; ``cache_dir`` keeps a compact copy of the models between processes."""
-    load_models(cache_dir)
+    middle of a batch pays for it; ``cache_dir`` keeps a compact copy of the models between processes.
+
+    The first call also freezes what the process holds then (gc.freeze): the models live as long as the
+    process, and every full collection would otherwise walk their hundreds of thousands of entries again
+    (measured: a third of the CPU of cleaning small pages)."""
+    if load_models(cache_dir):
+        gc.freeze()
 
 
 def clean_page(page: PageInput, *, max_bytes: int = 3_000_000) -> PageResult:

