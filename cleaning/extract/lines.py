@@ -176,21 +176,108 @@ def _search_any(patterns: tuple[re.Pattern[str], ...], line: str) -> bool:
     return False
 
 
+class AnchoredRules:
+    """Rules anchored at the line start, matched at once: by the line's first non-space character, only the
+    rules that can start with it (joined into one pattern); rules whose first character can't be told are
+    tried on every line. Most lines of a text start with a character no rule starts with."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        firsts = [(p, _first_chars(p)) for p in patterns]
+        anywhere = [p for p, chars in firsts if chars is None]
+        keyed = {c for _, chars in firsts if chars for c in chars}
+        self._rest = _joined(anywhere)
+        self._by_first = {c: _joined([p for p, chars in firsts if chars is None or c in chars]) for c in sorted(keyed)}
+
+    def match(self, line: str) -> re.Match[str] | None:
+        """Return the match of the first applicable anchored rule at the line's start, or None."""
+        return self._by_first.get(line.lstrip()[:1], self._rest).match(line)
+
+
+def _joined(patterns: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else _NEVER
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """Return the characters a match of pattern can start with once leading spaces are skipped, or None when
+    that can't be told (the parse of Python's own regex compiler, re._parser)."""
+    chars, _ = _first_of(re._parser.parse(pattern))  # type: ignore[attr-defined]
+    return None if chars is None else frozenset(chars)
+
+
+def _first_of(items) -> tuple[set[str] | None, bool]:  # noqa: ANN001 (a re._parser SubPattern)
+    """Return (first characters, whether the sequence can match empty) of a parsed regex sequence."""
+    c = re._constants  # type: ignore[attr-defined]
+    out: set[str] = set()
+    for op, av in items:
+        if op is c.AT:
+            continue
+        if op is c.LITERAL:
+            return out | {chr(av)}, False
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            low, _, sub = av
+            chars, empty = _first_of(sub)
+            if chars is None:
+                return None, False
+            out |= chars
+            if low and not empty and chars:  # (spaces alone are skipped: chars is empty)
+                return out, False
+            continue
+        if op is c.IN:
+            chars = _in_chars(av)
+            if chars is None:
+                return None, False
+            if not chars:  # a space
+                continue
+            return out | chars, False
+        if op in (c.BRANCH, c.SUBPATTERN):
+            empty_any = False
+            for branch in av[1] if op is c.BRANCH else [av[3]]:
+                chars, empty = _first_of(branch)
+                if chars is None:
+                    return None, False
+                out |= chars
+                empty_any |= empty
+            if not empty_any:
+                return out, False
+            continue
+        return None, False
+    return out, True
+
+
+def _in_chars(items) -> set[str] | None:  # noqa: ANN001
+    """Return the characters of a parsed character class; \\s counts for none (lines are matched from their
+    first non-space character), \\d for the digits; None for anything wider."""
+    c = re._constants  # type: ignore[attr-defined]
+    out: set[str] = set()
+    for op, av in items:
+        if op is c.LITERAL:
+            out.add(chr(av))
+        elif op is c.RANGE and av[1] - av[0] <= 256:
+            out.update(map(chr, range(av[0], av[1] + 1)))
+        elif op is c.CATEGORY and av is c.CATEGORY_SPACE:
+            continue
+        elif op is c.CATEGORY and av is c.CATEGORY_DIGIT:
+            out.update("0123456789")
+        else:
+            return None
+    return out
+
+
 @lru_cache(maxsize=64)
 def _applicable_rules(
     short: bool, head: bool, tail: bool, lead: bool, after: bool
-) -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    """Return (the rules anchored at the line start joined into one pattern, the other rules) that may act
-    on such a line; a prose line asks as a long one (only "anywhere" rules and the head/tail act on it).
+) -> tuple[AnchoredRules, tuple[re.Pattern[str], ...]]:
+    """Return (the rules anchored at the line start, the other rules) that may act on such a line; a prose
+    line asks as a long one (only "anywhere" rules and the head/tail act on it).
 
-    The anchored ones are tried at the start only (``match``). The others are searched one by one: each
-    starts with a set of literal characters the regex engine skips ahead to, which a joined pattern loses.
+    The anchored ones are tried at the start only (``match``, by first character). The others are searched
+    one by one: each starts with a set of literal characters the regex engine skips ahead to, which a joined
+    pattern loses.
     """
     zone = {"head": head, "tail": tail, "lead": lead, "after": after}
     patterns = [pattern for _, pattern, scope in LINE_RULES if _rule_applies(scope, short, zone)]
-    anchored = [p.pattern for p in patterns if p.pattern.startswith("^")]
-    joined = re.compile("|".join(f"(?:{p})" for p in anchored)) if anchored else _NEVER
-    return joined, tuple(p for p in patterns if not p.pattern.startswith("^"))
+    anchored = AnchoredRules([p.pattern for p in patterns if p.pattern.startswith("^")])
+    return anchored, tuple(p for p in patterns if not p.pattern.startswith("^"))
 
 
 def _match_rule(line: str, short: bool, zone: dict[str, bool], late: bool, started: bool) -> tuple[str, bool] | None:

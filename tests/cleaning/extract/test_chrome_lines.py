@@ -137,3 +137,33 @@ def test_chrome_rule_names_short_lines_only():
     assert chrome_rule("发布时间：2024-03-05 来源：青州市民政局") == "info_line"
     assert chrome_rule("【打印本稿】") == "print_close"
     assert chrome_rule(PARA) is None
+
+
+def test_anchored_rules_by_first_character_match_as_the_joined_rules():
+    import re
+
+    from cleaning.extract.line_rules import LINE_RULES
+    from cleaning.extract.lines import AnchoredRules
+
+    patterns = [p.pattern for _, p, _ in LINE_RULES if p.pattern.startswith("^")]
+    joined = re.compile("|".join(f"(?:{p})" for p in patterns))
+    by_first = AnchoredRules(patterns)
+    lines = [line for line, _ in CHROME + CONTENT] + [
+        PARA,
+        "",
+        "  当前位置：首页",
+        "\u3000【打印】",
+        "2024-05-20 06:48",
+    ]
+    lines += ["  " + line for line in lines] + ["\t" + line for line in lines]
+    assert [bool(joined.match(x)) for x in lines] == [bool(by_first.match(x)) for x in lines]
+    assert any(by_first.match(x) for x in lines)
+
+
+def test_first_characters_of_a_rule():
+    from cleaning.extract.lines import _first_chars
+
+    assert _first_chars(r"^\s*(上一篇|下一篇)") == frozenset("上下")
+    assert _first_chars(r"^\s*[\[【]?\s*(打印|关闭)") == frozenset("[【打关")
+    assert _first_chars(r"^\s+\d+") == frozenset("0123456789")
+    assert _first_chars(r"^.{0,3}通知") is None  # any character may start it: tried on every line
