@@ -200,7 +200,10 @@ def _joined(patterns: list[str]) -> re.Pattern[str]:
 def _first_chars(pattern: str) -> frozenset[str] | None:
     """Return the characters a match of pattern can start with once leading spaces are skipped, or None when
     that can't be told (the parse of Python's own regex compiler, re._parser)."""
-    chars, _ = _first_of(re._parser.parse(pattern))  # type: ignore[attr-defined]
+    try:
+        chars, _ = _first_of(re._parser.parse(pattern))  # type: ignore[attr-defined]
+    except Exception:  # an internal module of another Python: the rule is simply tried on every line
+        return None
     return None if chars is None else frozenset(chars)
 
 
