@@ -122,6 +122,7 @@ class PageResult:
     encoding_evidence: dict
     drop_reason: str | None
     flags: list[str] = field(default_factory=list)
+    error: str | None = None  # "ExceptionType: message" when a cleaning bug dropped the page (internal_error)
 
 
 def sniff_binary(body: bytes) -> bool:
@@ -155,8 +156,23 @@ def clean_page(page: PageInput, *, max_bytes: int = 3_000_000) -> PageResult:
     try:
         return _clean_page(page, max_bytes)
     except Exception as exc:  # a cleaning bug must not stop a batch; the row shows it
-        logger.exception("clean_page failed for %s", page.url)
-        return _dropped("internal_error", [f"exception:{type(exc).__name__}"])
+        error = describe_exception(exc)
+        # One line per page; the traceback only when debugging (a bad page is data, not a crash).
+        logger.warning("clean_page failed for %s: %s", page.url or "<page>", error)
+        logger.debug("clean_page traceback for %s", page.url, exc_info=True)
+        result = _dropped("internal_error", [f"exception:{type(exc).__name__}"])
+        result.error = error
+        return result
+
+
+ERROR_MESSAGE_CHARS = 200  # an exception's message is stored cut to this length
+
+
+def describe_exception(exc: BaseException) -> str:
+    """Return "ExceptionType: message" on one line, cut to ERROR_MESSAGE_CHARS."""
+    message = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    return text[:ERROR_MESSAGE_CHARS]
 
 
 def _clean_page(page: PageInput, max_bytes: int) -> PageResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from db.schema import CORPUS_ADDED_COLUMNS, FTS_TABLE
@@ -15,6 +15,12 @@ DOCUMENT_COLUMNS = (
     "script attachments encoding encoding_confidence encoding_evidence repairs flags content_hash "
     "raw_sha256 pipeline_version first_seen last_seen"
 ).split() + [name for added in CORPUS_ADDED_COLUMNS.values() for name in added.get("documents", {})]
+
+# ...plus the withdrawal marks: a withdrawn document that comes back is an update.
+LIVE_COLUMNS = [*DOCUMENT_COLUMNS, "withdrawn_at", "withdrawn_reason"]
+
+# The reason recorded on a part of a compilation page that no longer yields it, while the page yields others.
+PART_GONE = "part_gone"
 
 # FTS5's trigram tokenizer needs at least three characters; shorter queries fall back to LIKE.
 TRIGRAM_MIN_CHARS = 3
@@ -31,9 +37,22 @@ class CorpusStore:
         """Close the connection."""
         self.db.conn.close()
 
-    def upsert_documents(self, page_ids: list[str], documents: list[dict]) -> dict[str, int]:
-        """Replace the documents of these raw pages in one transaction; return inserted/updated/unchanged/removed."""
-        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "removed": 0, "versions_kept": 0}
+    def upsert_documents(
+        self,
+        page_ids: list[str],
+        documents: list[dict],
+        *,
+        withdrawn: Mapping[str, str] | None = None,
+        seen_at: Mapping[str, str] | None = None,
+    ) -> dict[str, int]:
+        """Write the documents of these raw pages in one transaction; return inserted/updated/unchanged/withdrawn.
+
+        A document its page no longer yields is never deleted: its last text is kept in document_versions and
+        the row is marked withdrawn (``withdrawn_at``, ``withdrawn_reason``: the page's drop reason from
+        ``withdrawn``, else ``part_gone``), taken out of its cluster and off canonical_documents. ``seen_at``
+        (page id -> crawl time) dates the withdrawal; a document that comes back is live again.
+        """
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "withdrawn": 0, "versions_kept": 0}
         if not page_ids:
             return counts
         table = self.db["documents"]
@@ -45,12 +64,13 @@ class CorpusStore:
             }
             new_ids = {doc["id"] for doc in documents}
             for doc in documents:
+                doc = {**doc, "withdrawn_at": None, "withdrawn_reason": None}
                 old = existing.get(doc["id"])
                 if old is None:
                     table.insert(doc)
                     counts["inserted"] += 1
                 # a column the new row leaves out keeps its stored value
-                elif any(old[col] != doc[col] for col in DOCUMENT_COLUMNS if col in doc):
+                elif any(old[col] != doc[col] for col in LIVE_COLUMNS if col in doc):
                     if old["raw_sha256"] != doc["raw_sha256"] and old["content_hash"] != doc["content_hash"]:
                         self._keep_version(old, replaced_at=doc["last_seen"])
                         counts["versions_kept"] += 1
@@ -58,10 +78,24 @@ class CorpusStore:
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
-            # A page that no longer yields a part (or any document) loses the stale rows.
-            for doc_id in set(existing) - new_ids:
-                table.delete(doc_id)
-                counts["removed"] += 1
+            for doc_id in sorted(set(existing) - new_ids):
+                old = existing[doc_id]
+                if old["withdrawn_at"] is not None:
+                    counts["unchanged"] += 1
+                    continue
+                page_id = old["raw_page_id"]
+                at = (seen_at or {}).get(page_id) or old["last_seen"]
+                self._keep_version(old, replaced_at=at)
+                table.update(
+                    doc_id,
+                    {
+                        "withdrawn_at": at,
+                        "withdrawn_reason": (withdrawn or {}).get(page_id) or PART_GONE,
+                        "is_canonical": 0,
+                        "cluster_id": None,
+                    },
+                )
+                counts["withdrawn"] += 1
         return counts
 
     def _keep_version(self, old: dict, *, replaced_at: str) -> None:
@@ -101,10 +135,13 @@ class CorpusStore:
         return list(self.db.query("SELECT * FROM dedup_signatures ORDER BY seq"))
 
     def documents_needing_dedup(self) -> list[dict]:
-        """Return documents without a signature, or whose text changed since it, in arrival order."""
+        """Return live documents without a signature, whose text changed since it, or left out of their cluster (a
+        withdrawn document that came back before dedup ran), in arrival order."""
         sql = """SELECT d.id, d.text, d.title, d.site_id, d.published_at, d.issuer, d.doc_number, d.first_seen
                  FROM documents d LEFT JOIN dedup_signatures s ON s.id = d.id
-                 WHERE s.id IS NULL OR s.key_hash != substr(d.content_hash, 1, length(s.key_hash))
+                 WHERE (s.id IS NULL OR s.key_hash != substr(d.content_hash, 1, length(s.key_hash))
+                        OR d.cluster_id IS NULL)
+                   AND d.withdrawn_at IS NULL
                  ORDER BY d.first_seen, d.id"""
         return list(self.db.query(sql))
 
@@ -121,9 +158,9 @@ class CorpusStore:
             self.db.execute("UPDATE documents SET cluster_id = NULL, is_canonical = 1")
 
     def signatures_without_document(self) -> list[dict]:
-        """Return (id, cluster_id) of signatures whose document no longer exists."""
+        """Return (id, cluster_id) of signatures whose document no longer exists or was withdrawn."""
         sql = """SELECT s.id, s.cluster_id FROM dedup_signatures s LEFT JOIN documents d ON d.id = s.id
-                 WHERE d.id IS NULL"""
+                 WHERE d.id IS NULL OR d.withdrawn_at IS NOT NULL"""
         return list(self.db.query(sql))
 
     def apply_dedup(
@@ -182,28 +219,37 @@ class CorpusStore:
 
         sites = {
             row["site_id"]: row["n"]
-            for row in self.db.query("SELECT site_id, COUNT(*) AS n FROM documents GROUP BY site_id ORDER BY site_id")
+            for row in self.db.query(
+                "SELECT site_id, COUNT(*) AS n FROM documents WHERE withdrawn_at IS NULL "
+                "GROUP BY site_id ORDER BY site_id"
+            )
         }
         encodings = {
             row["encoding"]: row["n"]
-            for row in self.db.query("SELECT encoding, COUNT(*) AS n FROM documents GROUP BY encoding ORDER BY n DESC")
+            for row in self.db.query(
+                "SELECT encoding, COUNT(*) AS n FROM documents WHERE withdrawn_at IS NULL "
+                "GROUP BY encoding ORDER BY n DESC"
+            )
         }
         links = {
             row["relation"]: row["n"]
             for row in self.db.query("SELECT relation, COUNT(*) AS n FROM document_links GROUP BY relation")
         }
-        total = scalar("SELECT COUNT(*) FROM documents")
-        canonical = scalar("SELECT COUNT(*) FROM documents WHERE is_canonical = 1")
+        total = scalar("SELECT COUNT(*) FROM documents WHERE withdrawn_at IS NULL")
+        canonical = scalar("SELECT COUNT(*) FROM canonical_documents")
         return {
             "documents": total,
             "canonical_documents": canonical,
             "duplicates": total - canonical,
+            "withdrawn": scalar("SELECT COUNT(*) FROM documents WHERE withdrawn_at IS NOT NULL"),
             "sites": sites,
             "encodings": encodings,
             "dedup": {
                 "clusters": scalar("SELECT COUNT(*) FROM clusters"),
                 "clusters_with_reposts": scalar("SELECT COUNT(*) FROM clusters WHERE size > 1"),
-                "not_yet_clustered": scalar("SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL"),
+                "not_yet_clustered": scalar(
+                    "SELECT COUNT(*) FROM documents WHERE cluster_id IS NULL AND withdrawn_at IS NULL"
+                ),
                 "links": links,
                 "versions_kept": scalar("SELECT COUNT(*) FROM document_versions"),
             },

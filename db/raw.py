@@ -495,6 +495,12 @@ class RawStore:
         with transaction(self.db):
             self.db["clean_status"].upsert_all(outcomes, pk="page_id")
 
+    def internal_error_counts(self) -> dict[str, int]:
+        """Return how many detail pages a cleaning bug currently drops, by exception type."""
+        sql = """SELECT substr(error, 1, instr(error || ':', ':') - 1) AS kind, COUNT(*) AS n FROM clean_status
+                 WHERE drop_reason = 'internal_error' GROUP BY kind ORDER BY n DESC, kind"""
+        return {row["kind"] or "unknown": row["n"] for row in self.db.query(sql)}
+
     def drop_counts(self) -> dict[str, int]:
         """Return how many detail pages are currently dropped, by reason."""
         sql = """SELECT drop_reason, COUNT(*) AS n FROM clean_status

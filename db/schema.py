@@ -77,7 +77,8 @@ CREATE TABLE IF NOT EXISTS clean_status (
     document_ids     TEXT NOT NULL DEFAULT '[]',
     cleaned_at       TEXT NOT NULL,
     template_digest  TEXT,
-    listing_digest   TEXT
+    listing_digest   TEXT,
+    error            TEXT
 );
 """
 
@@ -131,6 +132,8 @@ RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
         "template_digest": "TEXT",
         # The digest of the listing (title, date, column as listed) a page was cleaned with; NULL before listings.
         "listing_digest": "TEXT",
+        # Issue 10: the exception ("Type: message") behind an internal_error drop; NULL otherwise.
+        "error": "TEXT",
     },
 }
 
@@ -161,7 +164,9 @@ CREATE TABLE IF NOT EXISTS documents (
     raw_sha256          TEXT NOT NULL,
     pipeline_version    TEXT NOT NULL,
     first_seen          TEXT NOT NULL,
-    last_seen           TEXT NOT NULL
+    last_seen           TEXT NOT NULL,
+    withdrawn_at        TEXT,
+    withdrawn_reason    TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_site ON documents (site_id);
 CREATE INDEX IF NOT EXISTS documents_hash ON documents (content_hash);
@@ -211,9 +216,14 @@ CREATE TABLE IF NOT EXISTS dedup_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE VIEW IF NOT EXISTS canonical_documents AS
-    SELECT * FROM documents WHERE is_canonical = 1;
 """
+
+# Views of corpus.db, name -> SELECT. A view whose stored definition differs is dropped and made again when the
+# file is opened (CREATE VIEW IF NOT EXISTS would keep an old definition), after CORPUS_ADDED_COLUMNS.
+CORPUS_VIEWS: dict[str, str] = {
+    # One live document per notice: reposts, duplicates and withdrawn notices left out.
+    "canonical_documents": "SELECT * FROM documents WHERE is_canonical = 1 AND withdrawn_at IS NULL",
+}
 
 # Upgrades of an existing corpus.db, by the version they bring it to (PRAGMA user_version).
 CORPUS_MIGRATIONS: dict[int, list[str]] = {
@@ -240,6 +250,11 @@ CORPUS_ADDED_COLUMNS: dict[str, dict[str, dict[str, str]]] = {
             "editor": "TEXT",
             "title_source": "TEXT",
         },
+    },
+    # Issue 10: a document its page no longer yields is marked withdrawn (and leaves canonical_documents), never
+    # deleted.
+    "withdrawn": {
+        "documents": {"withdrawn_at": "TEXT", "withdrawn_reason": "TEXT"},
     },
 }
 

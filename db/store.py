@@ -46,6 +46,22 @@ def _add_missing_columns(db: sqlite_utils.Database, added: dict[str, dict[str, s
                     db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{name}] {declaration}")
 
 
+def _view_sql(name: str, select: str) -> str:
+    return f"CREATE VIEW {name} AS {select}"
+
+
+def _refresh_views(db: sqlite_utils.Database, views: dict[str, str]) -> None:
+    """Create each view, or drop and create it again when its stored definition differs."""
+    stored = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+    stale = {name: select for name, select in views.items() if stored.get(name) != _view_sql(name, select)}
+    if not stale:
+        return
+    with transaction(db):
+        for name, select in stale.items():
+            db.execute(f"DROP VIEW IF EXISTS {name}")
+            db.execute(_view_sql(name, select))
+
+
 def _migrate(db: sqlite_utils.Database, migrations: dict[int, list[str]]) -> None:
     """Bring an existing database up to date, one version at a time, each step in one transaction."""
     if not db["documents"].exists():
@@ -65,6 +81,7 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
     db.executescript(schema.CORPUS_DDL)
     for added in schema.CORPUS_ADDED_COLUMNS.values():
         _add_missing_columns(db, added)
+    _refresh_views(db, schema.CORPUS_VIEWS)
     if not db[schema.FTS_TABLE].exists():
         db["documents"].enable_fts(
             schema.FTS_COLUMNS, fts_version="FTS5", tokenize=schema.FTS_TOKENIZER, create_triggers=True
@@ -74,11 +91,30 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
 
 
 def open_readonly(path: Path) -> sqlite_utils.Database:
-    """Return a read-only handle (for stats and search) that never creates the file."""
+    """Return a read-only handle on corpus.db (for stats, search, export) that never creates the file.
+
+    A file an older release made is upgraded first (one read-write open), so readers see the current columns.
+    """
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `zhcorpus crawl` and `zhcorpus clean` first")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-    return sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn)
+    if _corpus_needs_upgrade(db):
+        conn.close()
+        open_corpus(path).conn.close()
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        db = sqlite_utils.Database(conn)
+    return db
+
+
+def _corpus_needs_upgrade(db: sqlite_utils.Database) -> bool:
+    if db.execute("PRAGMA user_version").fetchone()[0] < schema.CORPUS_SCHEMA_VERSION:
+        return db["documents"].exists()
+    for added in schema.CORPUS_ADDED_COLUMNS.values():
+        for table, columns in added.items():
+            if db[table].exists() and not set(columns) <= {c.name for c in db[table].columns}:
+                return True
+    return False
 
 
 class transaction:  # noqa: N801 - used as a context manager, reads like a keyword

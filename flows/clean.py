@@ -61,6 +61,7 @@ def clean_stage(
         **total.as_dict(),
         "reasons": dict(plan.reasons),
         "templates_changed": plan.templates.changed,
+        "template_errors": dict(plan.templates.errors),
         "last_seen_moved": moved,
         "dedup": dedup,
         "duration_s": round(time.monotonic() - started, 2),

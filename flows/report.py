@@ -23,10 +23,12 @@ def _clean_section(clean: dict) -> str:
         [
             f"Pipeline `{clean['pipeline_version']}` cleaned {clean['pages']} pages: "
             f"{docs.get('inserted', 0)} documents inserted, {docs.get('updated', 0)} updated, "
-            f"{docs.get('unchanged', 0)} unchanged, {docs.get('removed', 0)} removed.",
+            f"{docs.get('unchanged', 0)} unchanged, {docs.get('withdrawn', 0)} withdrawn (kept, marked).",
             render_counter("Why pages were cleaned", clean.get("reasons", {})),
             f"Site templates changed: {', '.join(clean.get('templates_changed', [])) or 'none'}.",
+            render_counter("Pages left out of template learning (by exception)", clean.get("template_errors", {})),
             render_counter("Drops by reason", clean.get("drops", {})),
+            render_counter("Internal errors (dropped by a cleaning bug)", clean.get("internal_errors", {})),
             render_counter("Encodings used", clean.get("encodings", {})),
             render_counter("Repairs", clean.get("repairs", {})),
             render_counter("Flags", clean.get("flags", {})),

@@ -9,7 +9,8 @@ from jobs.report import loud_sites
 
 
 def corpus_stats(paths: DataPaths) -> dict:
-    """Return corpus.db figures (CorpusStore.stats) with raw.db drops by reason and the last run's figures."""
+    """Return corpus.db figures (CorpusStore.stats) with raw.db drops by reason, internal errors by exception type
+    and the last run's figures."""
     corpus = CorpusStore(paths.corpus_db, readonly=True)
     try:
         stats = corpus.stats()
@@ -19,6 +20,7 @@ def corpus_stats(paths: DataPaths) -> dict:
     try:
         last = raw.last_run()
         stats["drops"] = raw.drop_counts()
+        stats["internal_errors"] = raw.internal_error_counts()
     finally:
         raw.close()
     run = (last or {}).get("stats", {})

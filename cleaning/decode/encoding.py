@@ -168,6 +168,18 @@ def charset_from_meta(body: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace") if m else None
 
 
+def _escape_every_byte(err: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: one escaped surrogate (U+DC80-U+DCFF) per undecodable byte, whatever its value."""
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    bad = err.object[err.start : err.end]
+    return "".join(chr(0xDC80 | (b & 0x7F)) for b in bad), err.end
+
+
+_COUNT_EVERY_BYTE = "zhcorpus.escape_every_byte"
+codecs.register_error(_COUNT_EVERY_BYTE, _escape_every_byte)
+
+
 def decode_counting(body: bytes, codec: str) -> tuple[str, int]:
     """Return (text with U+FFFD for each undecodable byte, number of undecodable bytes).
 
@@ -177,7 +189,12 @@ def decode_counting(body: bytes, codec: str) -> tuple[str, int]:
         return body.decode(codec), 0
     except UnicodeDecodeError:
         pass
-    raw = body.decode(codec, errors="surrogateescape")
+    try:
+        raw = body.decode(codec, errors="surrogateescape")
+    except UnicodeDecodeError:
+        # surrogateescape cannot stand for bytes below 0x80: a UTF-16/32 body cut in the middle of a code
+        # unit (an odd byte count after a BOM) or holding a lone surrogate. Count those bytes the same way.
+        raw = body.decode(codec, errors=_COUNT_EVERY_BYTE)
     if codec == "gb18030":
         raw = raw.replace("\udc80", "€")
     bad = len(_SURROGATE.findall(raw))

@@ -155,7 +155,7 @@ INSERT INTO clean_status VALUES ('p1', 'sha', 'v1', 'documents', NULL, '["p1"]',
 """
 
 
-def test_older_raw_db_gains_the_template_digest_column(tmp_path):
+def test_older_raw_db_gains_the_template_digest_and_error_columns(tmp_path):
     path = tmp_path / "raw.db"
     conn = sqlite3.connect(path)
     conn.executescript(OLD_CLEAN_STATUS)
@@ -173,6 +173,7 @@ def test_older_raw_db_gains_the_template_digest_column(tmp_path):
             "cleaned_at": "2026-01-01",
             "template_digest": None,
             "listing_digest": None,
+            "error": None,
         }
     ]
     assert store.db["listings"].exists() and store.db["list_walks"].exists()

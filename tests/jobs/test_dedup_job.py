@@ -1,4 +1,4 @@
-"""The corpus dedup job: persisted signatures, incremental runs, removals, interrupted writes."""
+"""The corpus dedup job: persisted signatures, incremental runs, withdrawals, interrupted writes."""
 
 import sqlite3
 
@@ -80,17 +80,32 @@ def test_a_second_run_places_nothing_and_changes_nothing(paths):
     assert documents(paths) == before
 
 
-def test_removed_document_hands_canonical_on(paths):
+def test_withdrawn_document_hands_canonical_on(paths):
     dedup_corpus(paths, load_registry())
     store = CorpusStore(paths.corpus_db)
-    store.upsert_documents(["orig"], [])  # the ministry page no longer yields a document
+    store.upsert_documents(["orig"], [], withdrawn={"orig": "no_content"})  # the ministry page is emptied
     store.close()
     assert dedup_corpus(paths, load_registry()).removed == 1
     docs = documents(paths)
-    assert "orig" not in docs and docs["repost"][1] == 1
+    assert docs["orig"][1] == 0 and docs["repost"][1] == 1  # kept, marked, never canonical
     store = CorpusStore(paths.corpus_db)
     assert [r["id"] for r in store.db.query("SELECT id FROM dedup_signatures ORDER BY id")] == ["other", "repost"]
     assert store.db.execute("SELECT COUNT(*) FROM document_links").fetchone()[0] == 0
+
+
+def test_a_withdrawn_notice_that_comes_back_before_dedup_ran_is_placed_again(paths):
+    dedup_corpus(paths, load_registry())
+    before = documents(paths)
+    store = CorpusStore(paths.corpus_db)
+    (orig,) = store.db.query("SELECT * FROM documents WHERE id = 'orig'")
+    store.upsert_documents(["orig"], [], withdrawn={"orig": "http_error"})
+    keep = {
+        k: v for k, v in orig.items() if k not in ("cluster_id", "is_canonical", "withdrawn_at", "withdrawn_reason")
+    }
+    store.upsert_documents(["orig"], [keep])  # back again, with dedup interrupted in between
+    store.close()
+    dedup_corpus(paths, load_registry())
+    assert documents(paths) == before
 
 
 def test_documents_left_unplaced_by_a_crash_are_placed_next_run(paths):

@@ -115,7 +115,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
     print(
         f"dedup: {dedup.placed} documents placed, {dedup.joined_existing} joined an existing cluster", file=sys.stderr
     )
-    result = {**summary.as_dict(), "reasons": dict(plan.reasons), "templates_changed": plan.templates.changed}
+    result = {
+        **summary.as_dict(),
+        "reasons": dict(plan.reasons),
+        "templates_changed": plan.templates.changed,
+        "template_errors": dict(plan.templates.errors),
+    }
     print(json.dumps({**result, "dedup": dedup.as_dict()}, ensure_ascii=False, indent=2))
     return 0
 
@@ -135,6 +140,10 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(f"  {site}: {n}")
     print("encodings: " + ", ".join(f"{k}={v}" for k, v in stats["encodings"].items()))
     print("drops: " + (", ".join(f"{k}={v}" for k, v in stats["drops"].items()) or "none"))
+    if stats["internal_errors"]:
+        print("internal errors: " + ", ".join(f"{k}={v}" for k, v in stats["internal_errors"].items()))
+    if stats["withdrawn"]:
+        print(f"withdrawn: {stats['withdrawn']} documents (kept, marked withdrawn_at)")
     run = stats["last_run"]
     print(
         f"last run {run['run_id']}: fetched {run['pages_fetched']}, new {run['detail_pages_new']}, "

@@ -258,3 +258,19 @@ def test_mostly_utf8_counts_bytes_never_in_utf8_like_a_decode(pieces, codec):
     data = "".join(pieces).encode(codec, errors="ignore")
     for sample in (data, data[1:], data + b"\xff", b"\xc0" + data[:40]):
         assert _mostly_utf8(sample) == _mostly_utf8_by_decoding(sample)
+
+
+@pytest.mark.parametrize(
+    "body, codec, bad",
+    [
+        (b"\xff\xfe<\x00h\x00i", "utf-16-le", 1),  # a BOM and an odd byte count: the last byte is cut
+        (b"\xfe\xff\x00<\x00", "utf-16-be", 1),
+        (b"\xff\xfe\x00\xd8a\x00", "utf-16-le", 2),  # a lone high surrogate
+        (b"\xff\xfe\x00\x00a\x00\x00", "utf-32-le", 3),  # a UTF-32 body cut inside a code unit
+    ],
+)
+def test_a_bom_body_that_does_not_decode_is_counted_not_raised(body, codec, bad):
+    decoded = decode_bytes(body)
+    assert decoded.encoding == codec
+    assert decoded.evidence["undecodable_bytes"] == bad
+    assert decoded.text.count("\ufffd") == bad
