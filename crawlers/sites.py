@@ -58,6 +58,7 @@ class RegistryError(ValueError):
     """Raised by `load_registry` when the registry has problems; `.problems` lists them all."""
 
     def __init__(self, path: Path, problems: list[str]):
+        self.path = path
         self.problems = problems
         super().__init__(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
 

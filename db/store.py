@@ -13,25 +13,49 @@ from db import schema
 BUSY_TIMEOUT_MS = 30_000
 
 
+class DatabaseFileError(sqlite3.DatabaseError):
+    """A database file that cannot be used (not SQLite, corrupt, unreadable); the message names the file."""
+
+
 def _connect(path: Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     db = sqlite_utils.Database(conn)
-    # WAL so downstream readers are never blocked by the nightly load.
-    db.enable_wal()
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        # WAL so downstream readers are never blocked by the nightly load.
+        db.enable_wal()
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:  # the first statements read the header: a file that is no database
+        conn.close()
+        raise DatabaseFileError(f"{path}: {exc}") from exc
+    return db
+
+
+def _apply(path: Path, db: sqlite_utils.Database, setup) -> sqlite_utils.Database:
+    """Run the schema setup; a file whose pages are corrupt fails here, named."""
+    try:
+        setup(db)
+    except DatabaseFileError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise
+        db.conn.close()
+        raise DatabaseFileError(f"{path}: {exc}") from exc
     return db
 
 
 def open_raw(path: Path) -> sqlite_utils.Database:
     """Return raw.db with its schema applied, upgraded in place if an older release made it."""
-    db = _connect(path)
-    db.executescript(schema.RAW_DDL)
-    db.executescript(schema.RAW_LIST_DDL)
-    _add_missing_columns(db, schema.RAW_ADDED_COLUMNS)
-    db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
-    return db
+
+    def setup(db: sqlite_utils.Database) -> None:
+        db.executescript(schema.RAW_DDL)
+        db.executescript(schema.RAW_LIST_DDL)
+        _add_missing_columns(db, schema.RAW_ADDED_COLUMNS)
+        db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
+
+    return _apply(path, _connect(path), setup)
 
 
 def _add_missing_columns(db: sqlite_utils.Database, added: dict[str, dict[str, str]]) -> None:
@@ -76,18 +100,20 @@ def _migrate(db: sqlite_utils.Database, migrations: dict[int, list[str]]) -> Non
 
 def open_corpus(path: Path) -> sqlite_utils.Database:
     """Return corpus.db with its schema and trigram FTS index applied."""
-    db = _connect(path)
-    _migrate(db, schema.CORPUS_MIGRATIONS)
-    db.executescript(schema.CORPUS_DDL)
-    for added in schema.CORPUS_ADDED_COLUMNS.values():
-        _add_missing_columns(db, added)
-    _refresh_views(db, schema.CORPUS_VIEWS)
-    if not db[schema.FTS_TABLE].exists():
-        db["documents"].enable_fts(
-            schema.FTS_COLUMNS, fts_version="FTS5", tokenize=schema.FTS_TOKENIZER, create_triggers=True
-        )
-    db.execute(f"PRAGMA user_version = {schema.CORPUS_SCHEMA_VERSION}")
-    return db
+
+    def setup(db: sqlite_utils.Database) -> None:
+        _migrate(db, schema.CORPUS_MIGRATIONS)
+        db.executescript(schema.CORPUS_DDL)
+        for added in schema.CORPUS_ADDED_COLUMNS.values():
+            _add_missing_columns(db, added)
+        _refresh_views(db, schema.CORPUS_VIEWS)
+        if not db[schema.FTS_TABLE].exists():
+            db["documents"].enable_fts(
+                schema.FTS_COLUMNS, fts_version="FTS5", tokenize=schema.FTS_TOKENIZER, create_triggers=True
+            )
+        db.execute(f"PRAGMA user_version = {schema.CORPUS_SCHEMA_VERSION}")
+
+    return _apply(path, _connect(path), setup)
 
 
 def open_readonly(path: Path) -> sqlite_utils.Database:
@@ -99,7 +125,12 @@ def open_readonly(path: Path) -> sqlite_utils.Database:
         raise FileNotFoundError(f"{path} does not exist: run `zhcorpus crawl` and `zhcorpus clean` first")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     db = sqlite_utils.Database(conn)
-    if _corpus_needs_upgrade(db):
+    try:
+        needs_upgrade = _corpus_needs_upgrade(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise DatabaseFileError(f"{path}: {exc}") from exc
+    if needs_upgrade:
         conn.close()
         open_corpus(path).conn.close()
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)

@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from jobs.config import DEFAULT_BATCH_SIZE, DataPaths, data_paths
 from jobs.stats import corpus_stats
-from zhcorpus.commands.options import progress_printer, registry_from
+from zhcorpus.commands.options import iso_date, positive_int, progress_printer, registry_from
 from zhcorpus.errors import CommandError
+from zhcorpus.jsonl import dumps_line
 
 
 def _print_run_table(paths: DataPaths, crawl: dict, clean_by_site: dict) -> None:
@@ -99,6 +99,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     if not paths.raw_db.exists():
         raise CommandError(f"{paths.raw_db} does not exist: run `zhcorpus crawl` first")
     registry = registry_from(args)
+    unknown = sorted(set(args.sites or []) - {s.id for s in registry.sites})
+    if unknown:
+        raise CommandError(f"unknown site ids: {', '.join(unknown)} (see `zhcorpus sites list`)")
     sync_last_seen(paths)
     plan = plan_clean(paths, registry, sites=args.sites, since=args.since, reprocess=args.reprocess)
     why = ", ".join(f"{n} {reason}" for reason, n in plan.reasons.most_common())
@@ -121,7 +124,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
         "templates_changed": plan.templates.changed,
         "template_errors": dict(plan.templates.errors),
     }
-    print(json.dumps({**result, "dedup": dedup.as_dict()}, ensure_ascii=False, indent=2))
+    print(dumps_line({**result, "dedup": dedup.as_dict()}, indent=2))
     return 0
 
 
@@ -130,7 +133,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     paths = data_paths(args.data)
     stats = corpus_stats(paths)
     if args.json:
-        print(json.dumps(stats, ensure_ascii=False, indent=2))
+        print(dumps_line(stats, indent=2))
         return 0
     print(
         f"documents: {stats['documents']} ({stats['canonical_documents']} canonical, "
@@ -166,7 +169,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         corpus.close()
     for hit in hits:
         if args.json:
-            print(json.dumps(hit, ensure_ascii=False))
+            print(dumps_line(hit))
         else:
             print(f"{hit['id']}  {hit['site_id']}  {hit['published_at'] or '-'}  {hit['title']}\n    {hit['snippet']}")
     if not hits:
@@ -207,9 +210,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("clean", help="clean stored pages into corpus.db")
     p.add_argument("--reprocess", action="store_true", help="clean every page again, not only stale ones")
     p.add_argument("--site", dest="sites", action="append", metavar="SITE", help="only this site (repeatable)")
-    p.add_argument("--since", help="only pages seen since this ISO date")
+    p.add_argument("--since", type=iso_date, help="only pages seen since this date (YYYY-MM-DD)")
     p.add_argument(
-        "--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help=f"pages per batch (default {DEFAULT_BATCH_SIZE})"
+        "--batch-size",
+        type=positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"pages per batch (default {DEFAULT_BATCH_SIZE})",
     )
     p.set_defaults(func=cmd_clean)
 
@@ -219,7 +225,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("search", help="full-text search (FTS5 trigram) over title and simplified text")
     p.add_argument("query")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive_int, default=20, help="at most this many hits (default 20)")
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.set_defaults(func=cmd_search)
 

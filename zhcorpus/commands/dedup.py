@@ -9,7 +9,6 @@ is_authority_site, title (other keys are ignored). Output, one line per input id
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -18,13 +17,13 @@ from cleaning.dedup.engine import DedupEngine
 from cleaning.dedup.signatures import DocInput
 from jobs.dedup import place
 from zhcorpus.errors import CommandError, reports_errors
-from zhcorpus.jsonl import read_objects
+from zhcorpus.jsonl import bounded_lines, dumps_line, read_objects, scrub_surrogates
 
 
 def read_docs(lines: Iterable[str], source: str = "-") -> list[DocInput]:
     """Return DocInputs parsed from JSONL lines; blank lines are skipped; errors name the line number."""
     docs, seen = [], set()
-    for n, obj in read_objects(lines, lambda n: f"{source}:{n}"):
+    for n, obj in read_objects(bounded_lines(lines), lambda n: f"{source}:{n}"):
         doc_id, text = obj.get("id"), obj.get("text")
         if doc_id is None or isinstance(doc_id, (dict, list, bool)):
             raise CommandError(f"{source}:{n}: missing or invalid 'id'")
@@ -37,7 +36,7 @@ def read_docs(lines: Iterable[str], source: str = "-") -> list[DocInput]:
         docs.append(
             DocInput(
                 id=doc_id,
-                text=text,
+                text=scrub_surrogates(text),  # the engine's converters need real text; output names only ids
                 site_id=str(obj.get("site_id") or ""),
                 published_at=_opt_str(obj.get("published_at")),
                 issuer=_opt_str(obj.get("issuer")),
@@ -67,7 +66,7 @@ def dedup_jsonl(lines: Iterable[str], out: TextIO, *, source: str = "-", engine:
             "is_canonical": cluster.canonical_id == a.id,
             "canonical_reason": cluster.canonical_reason,
         }
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.write(dumps_line(row) + "\n")
     return len(docs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 
@@ -21,3 +22,22 @@ def registry_from(args: argparse.Namespace):
     from crawlers.sites import load_registry
 
     return load_registry(Path(args.registry) if args.registry else None)
+
+
+def positive_int(value: str) -> int:
+    """Return value as an integer of at least 1; argparse reports anything else as a usage error."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def iso_date(value: str) -> str:
+    """Return value if it is an ISO date (YYYY-MM-DD); argparse reports anything else as a usage error."""
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None

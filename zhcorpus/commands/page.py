@@ -4,7 +4,8 @@
     zhcorpus clean-page --jsonl [--site SITE] PATH...
 
 Wired into the CLI with ``add_commands(subparsers)``. Data goes to stdout (one JSON object per page),
-failures to stderr as one line each, and the exit status is 1 if any page could not be read.
+failures to stderr as one line each, and the exit status is 1 if any page could not be read or cleaned (a page
+a cleaning bug met is still printed, with drop_reason internal_error and the exception in ``error``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from cleaning.pipeline import PageInput, PageResult, clean_page, warm_up
 from jobs.config import data_paths
 from zhcorpus.errors import CommandError, reports_errors
+from zhcorpus.jsonl import dumps_line
 
 PART_SUFFIX = "（篇"
 
@@ -76,10 +78,17 @@ def result_json(path: str, result: PageResult) -> dict:
 
 
 def clean_file(path: Path, *, url: str = "", hints: Mapping | None = None, template: Mapping | None = None) -> dict:
-    """Return the JSON object for one saved page (bytes exactly as served; headers unknown)."""
+    """Return the JSON object for one saved page (bytes exactly as served; headers unknown).
+
+    A page a cleaning bug could not clean has drop_reason ``internal_error`` and its exception in ``error``.
+    """
     body = path.read_bytes()
     page = PageInput(url=url, body=body, headers={}, site_template=template, **dict(hints or {}))
-    return result_json(str(path), clean_page(page))
+    result = clean_page(page)
+    out = result_json(str(path), result)
+    if result.error:
+        out["error"] = result.error
+    return out
 
 
 def _load_template(path: str | None) -> dict | None:
@@ -110,9 +119,12 @@ def cmd_clean_page(args: argparse.Namespace) -> int:
             status = 1
             continue
         if args.jsonl:
-            print(json.dumps(obj, ensure_ascii=False))
+            print(dumps_line(obj))
         else:
-            print(json.dumps(obj, ensure_ascii=False, indent=2))
+            print(dumps_line(obj, indent=2))
+        if obj.get("error"):  # the page is printed (drop_reason internal_error) and the run fails
+            print(f"zhcorpus: error: {name}: internal error while cleaning: {obj['error']}", file=sys.stderr)
+            status = 1
     return status
 
 

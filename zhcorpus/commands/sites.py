@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from zhcorpus.commands.options import registry_from
-from zhcorpus.errors import CommandError
+from zhcorpus.errors import CommandError, one_line
 
 # Rows and rejected examples a `sites try` report prints per list page (all of them with --json).
 SHOW_ROWS = 15
@@ -37,15 +37,19 @@ def _check(args: argparse.Namespace) -> int:
 
     path = Path(args.registry) if args.registry else DEFAULT_REGISTRY
     problems = check_registry(path)
-    for problem in problems:
-        print(problem, file=sys.stderr)
+    for problem in problems:  # the findings are the command's data (stdout); the failure is one line (stderr)
+        print(one_line(problem))
     if problems:
         raise CommandError(f"{path}: {len(problems)} problem(s)")
-    checked, selector_problems = _check_selectors(load_registry(path), args)
+    registry = load_registry(path)
+    checked, selector_problems = _check_selectors(registry, args)
     for problem in selector_problems:
-        print(problem, file=sys.stderr)
+        print(one_line(problem))
     if selector_problems:
         raise CommandError(f"{path}: {len(selector_problems)} selector problem(s) on saved pages")
+    for site in registry.sites:
+        if site.allow_private_network:
+            print(f"note: site {site.id!r} may reach private and loopback addresses (allow_private_network)")
     print(f"{path}: ok" + (f" (selectors checked on {checked} saved pages)" if checked else ""))
     return 0
 

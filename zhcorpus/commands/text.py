@@ -7,15 +7,21 @@ and exit status 1.
 from __future__ import annotations
 
 import argparse
-import json
+import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 from cleaning.decode.encoding import decode_bytes
 from cleaning.decode.repair import repair_text
 from zhcorpus.errors import CommandError, reports_errors
-from zhcorpus.jsonl import read_objects
+from zhcorpus.jsonl import bounded_lines, dumps_line, read_objects
+
+# repair-text reads and repairs its input in pieces of whole lines of about this many characters, so memory
+# stays flat whatever the input's size; a line longer than this is cut into pieces of this size.
+REPAIR_CHUNK_CHARS = 1_000_000
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
@@ -35,27 +41,71 @@ def cmd_decode(args: argparse.Namespace) -> int:
             "evidence": decoded.evidence,
         }
         if args.jsonl:
-            print(json.dumps(record, ensure_ascii=False), file=out)
+            print(dumps_line(record), file=out)
         else:
-            print(json.dumps(record, ensure_ascii=False, indent=2), file=out)
+            print(dumps_line(record, indent=2), file=out)
     return 0
 
 
+@contextmanager
+def _std_streams(args: argparse.Namespace, *, binary_safe: bool) -> Iterator[tuple[TextIO, TextIO]]:
+    """Yield (input, output): the ones a test passed, else stdin and stdout as UTF-8. With binary_safe, bytes
+    that are not UTF-8 pass through unchanged (surrogateescape) and line ends are kept as they are."""
+    inp, out = getattr(args, "stdin", None), getattr(args, "stdout", None)
+    errors = "surrogateescape" if binary_safe else "strict"
+    made: list[io.TextIOWrapper] = []
+    if inp is None and getattr(sys.stdin, "buffer", None) is not None:
+        inp = io.TextIOWrapper(sys.stdin.buffer, "utf-8", errors, newline="")
+        made.append(inp)
+    if out is None and getattr(sys.stdout, "buffer", None) is not None:
+        sys.stdout.flush()
+        out = io.TextIOWrapper(sys.stdout.buffer, "utf-8", errors, newline="", write_through=True)
+        made.append(out)
+    try:
+        yield inp or sys.stdin, out or sys.stdout
+    finally:
+        for stream in made:  # hand the buffers back to sys.stdin / sys.stdout instead of closing them
+            if stream.writable():
+                stream.flush()
+            stream.detach()
+
+
+def repair_chunks(inp: TextIO, chunk_chars: int = REPAIR_CHUNK_CHARS) -> Iterator[str]:
+    """Yield the input in pieces of whole lines of about chunk_chars (a longer line is cut), in order."""
+    pending: list[str] = []
+    size = 0
+    while True:
+        line = inp.readline(chunk_chars)
+        if not line:
+            break
+        pending.append(line)
+        size += len(line)
+        if size >= chunk_chars:
+            yield "".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending)
+
+
 def cmd_repair_text(args: argparse.Namespace) -> int:
-    """Repair text from stdin; with --jsonl each line is an object whose `text` is repaired."""
-    inp: TextIO = getattr(args, "stdin", None) or sys.stdin
-    out: TextIO = getattr(args, "stdout", None) or sys.stdout
-    if not args.jsonl:
-        out.write(repair_text(inp.read()).text)
-        return 0
-    for number, record in read_objects(inp, lambda n: f"stdin line {n}"):
-        if not isinstance(record.get("text"), str):
-            raise CommandError(f"stdin line {number}: expected an object with a string `text`")
-        repaired = repair_text(record["text"])
-        record["text"] = repaired.text
-        record["repairs"] = [{"name": k, "count": v} for k, v in repaired.repairs.items()]
-        record["flags"] = repaired.flags
-        print(json.dumps(record, ensure_ascii=False), file=out)
+    """Repair text from stdin (streamed, bounded memory); with --jsonl each line is an object whose `text` is
+    repaired."""
+    with _std_streams(args, binary_safe=not args.jsonl) as (inp, out):
+        try:
+            if not args.jsonl:
+                for chunk in repair_chunks(inp):
+                    out.write(repair_text(chunk).text)
+                return 0
+            for number, record in read_objects(bounded_lines(inp), lambda n: f"stdin line {n}"):
+                if not isinstance(record.get("text"), str):
+                    raise CommandError(f"stdin line {number}: expected an object with a string `text`")
+                repaired = repair_text(record["text"])
+                record["text"] = repaired.text
+                record["repairs"] = [{"name": k, "count": v} for k, v in repaired.repairs.items()]
+                record["flags"] = repaired.flags
+                print(dumps_line(record), file=out)
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"stdin is not UTF-8 text ({exc.reason})") from exc
     return 0
 
 
