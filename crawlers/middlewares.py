@@ -1,12 +1,17 @@
-"""Downloader middleware that routes bundled `.example` hosts to the local fixture proxy."""
+"""Downloader middlewares: bundled `.example` hosts go to the local fixture proxy; a cut body is an error.
+
+(Network discipline, offsite and private addresses, is crawlers/safety.py.)
+"""
 
 from __future__ import annotations
 
 import logging
+import zlib
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawlers.sites import host_allowed
@@ -52,3 +57,81 @@ class FixtureProxyMiddleware:
             raise FixtureProxyMissing(f"{host} is a bundled fixture host and FIXTURE_PROXY is not set")
         request.meta["proxy"] = self.proxy_url
         return None
+
+
+class TruncatedBody(IgnoreRequest):
+    """A response whose body is shorter than its Content-Length, or whose gzip/deflate stream is cut short."""
+
+
+# Statuses that carry no body whatever Content-Length says.
+BODYLESS_STATUSES = frozenset({204, 304})
+# Output a compressed body may inflate to while its completeness is checked; past it HttpCompressionMiddleware
+# refuses the page as too large anyway, so the check stops there (a decompression bomb costs no more).
+_CHECK_CHUNK = 1 << 20
+# Content-Encoding -> the zlib window bits its stream is read with, tried in order.
+STREAM_WBITS: dict[str, tuple[int, ...]] = {
+    "gzip": (16 + zlib.MAX_WBITS,),  # gzip header and trailer
+    "x-gzip": (16 + zlib.MAX_WBITS,),
+    "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS),  # zlib-wrapped as the RFC says, or raw as some servers send
+}
+
+
+def declared_length(response: Response) -> int | None:
+    """Return the Content-Length the server declared, or None when absent or not a number."""
+    values = response.headers.getlist(b"Content-Length")
+    try:
+        return int(values[0].split(b",")[0]) if values else None
+    except ValueError:
+        return None
+
+
+def stream_complete(body: bytes, encoding: str, max_output: int) -> bool:
+    """Return True if a gzip or deflate body holds a whole stream (its end marker), checked without keeping the
+    output; False if it is cut short or damaged. Other encodings are not checked."""
+    for wbits in STREAM_WBITS.get(encoding, ()):
+        inflater = zlib.decompressobj(wbits)
+        data, produced = body, 0
+        try:
+            while data and not inflater.eof:
+                produced += len(inflater.decompress(data, _CHECK_CHUNK))
+                data = inflater.unconsumed_tail
+                if max_output and produced > max_output:
+                    return True  # too large to matter: refused as too_large downstream
+        except zlib.error:
+            continue  # deflate: try the raw stream next; gzip: damaged
+        if inflater.eof:
+            return True
+        return False
+    return encoding not in STREAM_WBITS
+
+
+class CompleteBodyMiddleware:
+    """Refuse a truncated response (``TruncatedBody``, stored as error ``truncated``), before it is decompressed.
+
+    Twisted already fails a body shorter than its Content-Length (DOWNLOAD_FAIL_ON_DATALOSS); this catches it
+    whatever the download handler, and catches what nothing else does: a gzip or deflate stream cut short,
+    which Scrapy's decompression turns into a shorter page without a word. A body delimited by the connection's
+    close (HTTP/1.0, no Content-Length, flag ``partial``) cannot be told apart from a complete one unless it is
+    compressed. Ordered after HttpCompressionMiddleware (590) so its process_response sees the raw body first.
+    """
+
+    def __init__(self, max_size: int = 0) -> None:
+        self.max_size = max_size
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CompleteBodyMiddleware:
+        """Return the middleware bound to the crawl's maximum page size."""
+        return cls(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Return the response, or raise TruncatedBody."""
+        if request.method == "HEAD" or response.status in BODYLESS_STATUSES or response.status < 200:
+            return response
+        declared = declared_length(response)
+        if declared is not None and len(response.body) < declared:
+            raise TruncatedBody(f"truncated: {len(response.body)} of {declared} bytes")
+        header = response.headers.get(b"Content-Encoding", b"").decode("latin-1")
+        outer = header.split(",")[-1].strip().lower()  # the last encoding applied is the first to undo
+        if outer and not stream_complete(response.body, outer, self.max_size):
+            raise TruncatedBody(f"truncated: the {outer} stream of {len(response.body)} bytes is cut short")
+        return response

@@ -47,6 +47,12 @@ def check_contact(site: Site, contact: str | None) -> None:
 # Priority of our proxy middleware: before Scrapy's HttpProxyMiddleware (750), which then honours the
 # `proxy` meta key we set, and after RobotsTxtMiddleware (100), whose robots.txt requests pass through us.
 FIXTURE_PROXY_MIDDLEWARE_PRIORITY = 740
+# Network discipline first of all (before RobotsTxtMiddleware at 100): an offsite or private target is refused
+# before anything, robots.txt included, is fetched from it.
+NETWORK_SAFETY_MIDDLEWARE_PRIORITY = 50
+# After HttpCompressionMiddleware (590): responses pass downloader middlewares from the highest number down, so
+# this one sees the body as it arrived, before decompression.
+COMPLETE_BODY_MIDDLEWARE_PRIORITY = 595
 
 # Settings every crawl gets, whatever the site.
 BASE_SETTINGS: dict[str, Any] = {
@@ -74,8 +80,14 @@ BASE_SETTINGS: dict[str, Any] = {
     # Raw pages are the cache: an HTTP cache would hide what the server really sent this run.
     "HTTPCACHE_ENABLED": False,
     "DOWNLOADER_MIDDLEWARES": {
+        "crawlers.safety.NetworkSafetyMiddleware": NETWORK_SAFETY_MIDDLEWARE_PRIORITY,
+        "crawlers.middlewares.CompleteBodyMiddleware": COMPLETE_BODY_MIDDLEWARE_PRIORITY,
         "crawlers.middlewares.FixtureProxyMiddleware": FIXTURE_PROXY_MIDDLEWARE_PRIORITY,
     },
+    # Refuses private DNS answers for host names of sites that did not opt in (allow_private_network).
+    "TWISTED_DNS_RESOLVER": "crawlers.safety.SafeResolver",
+    # A body shorter than its Content-Length is an error, never a good page (Scrapy's default, pinned here).
+    "DOWNLOAD_FAIL_ON_DATALOSS": True,
     "ITEM_PIPELINES": {"crawlers.pipelines.RawStorePipeline": 300},
     "LOG_LEVEL": "INFO",
     "LOG_STDOUT": False,
@@ -126,6 +138,8 @@ def settings_for_site(
     """Return the complete Scrapy settings for crawling one registry site (`limits`: per-run override)."""
     settings = {**BASE_SETTINGS, **limit_settings(limits or site.effective_limits), **pacing_settings(site)}
     settings["USER_AGENT"] = user_agent(contact)
+    settings["SAFETY_ALLOWED_DOMAINS"] = list(site.allowed_domains)
+    settings["SAFETY_ALLOW_PRIVATE_NETWORK"] = site.allow_private_network
     if site.bundled:
         settings.update(BUNDLED_SITE_OVERRIDES)
     if fixture_proxy:

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from crawlers.addresses import host_refusal
+
 DEFAULT_REGISTRY_PATH = Path(__file__).with_name("sites.yaml")
 DEFAULT_REGISTRY = DEFAULT_REGISTRY_PATH  # the name the CLI imports
 
@@ -266,6 +268,24 @@ class Site(_Strict):
             host = urlsplit(url).hostname or ""
             if not host_allowed(host, self.allowed_domains):
                 raise ValueError(f"start URL {url!r}: host {host!r} is not in allowed_domains")
+        if self.allow_private_network:
+            return self
+        if self.bundled:
+            raise ValueError(
+                "bundled sites are served by the fixture proxy on 127.0.0.1: set allow_private_network: true"
+            )
+        # Judged without DNS: IP literals and localhost names (a name that resolves privately is refused at crawl).
+        for key, hosts in (
+            ("start_urls", [urlsplit(u).hostname or "" for u in self.entry_urls]),
+            ("allowed_domains", self.allowed_domains),
+        ):
+            for host in hosts:
+                kind = host_refusal(host)
+                if kind is not None:
+                    raise ValueError(
+                        f"{key}: {host} is a {kind} address; the crawler refuses it unless the site sets "
+                        "allow_private_network: true (local stand-ins only)"
+                    )
         return self
 
     @property

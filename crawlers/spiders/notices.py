@@ -33,8 +33,9 @@ from twisted.python.failure import Failure
 
 from crawlers.cms import ListPage, ListResult, PageRequest, parse_list
 from crawlers.items import ListedRows, RawPage
-from crawlers.middlewares import FixtureProxyMissing
+from crawlers.middlewares import FixtureProxyMissing, TruncatedBody
 from crawlers.pipelines import STATS_PREFIX
+from crawlers.safety import refusal_reason
 from crawlers.sites import RequestSpec, Site, host_allowed, load_registry
 from crawlers.spiders.walk import ColumnWalk
 from db.ids import canonical_url
@@ -46,11 +47,13 @@ logger = logging.getLogger(__name__)
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 
 # Failures without a status that a next run would only repeat: wait recheck_days like a 404.
-PERMANENT_ERRORS = frozenset({"too_large", "robots"})
+PERMANENT_ERRORS = frozenset({"too_large", "robots", "offsite", "private_address"})
 
 # Short error reasons for failures without a usable response, checked in order (first match wins).
 ERROR_REASONS: list[tuple[str, tuple[type[BaseException], ...]]] = [
     ("no_fixture_proxy", (FixtureProxyMissing,)),
+    # The body ended before its Content-Length, or its gzip/deflate stream is cut: not a page to keep.
+    ("truncated", (TruncatedBody, ResponseDataLossError)),
     (
         "timeout",
         (DownloadTimeoutError, twisted_error.TimeoutError, TimeoutError),
@@ -63,7 +66,6 @@ ERROR_REASONS: list[tuple[str, tuple[type[BaseException], ...]]] = [
         (
             DownloadConnectionRefusedError,
             DownloadFailedError,
-            ResponseDataLossError,
             twisted_error.ConnectError,
             twisted_error.ConnectionLost,
             twisted_error.ConnectionDone,
@@ -74,8 +76,13 @@ ERROR_REASONS: list[tuple[str, tuple[type[BaseException], ...]]] = [
 
 
 def error_reason(failure: Failure) -> str:
-    """Return a short reason for a failed request: timeout, dns, too_large, robots, connection, ..."""
+    """Return a short reason for a failed request: offsite, private_address, truncated, timeout, dns, too_large,
+    robots, connection, ..."""
     exc = failure.value
+    request = getattr(failure, "request", None)
+    refused = refusal_reason(exc, urlsplit(request.url).hostname if request is not None else None)
+    if refused:
+        return refused
     for reason, types in ERROR_REASONS:
         if isinstance(exc, types):
             return reason

@@ -32,6 +32,7 @@ def good_registry() -> dict:
                 "kind": "civil_affairs",
                 "enabled": True,
                 "bundled": True,
+                "allow_private_network": True,  # bundled: served by the fixture proxy on 127.0.0.1
                 "allowed_domains": ["mzj.test-city.example"],
                 "start_urls": [LIST_URL],
                 "list": {"detail_links": "ul.news-list li a", "next_page": "a.next"},
