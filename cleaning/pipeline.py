@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 # (name, version, function) in the order clean_page runs them.
 STEPS: tuple[tuple[str, int, Callable], ...] = (
     ("decode", 4, decode_bytes),
-    ("extract", 3, extract_content),
-    ("repair", 5, repair_text),
+    ("extract", 4, extract_content),  # 4: parse cost caps (attributes, nesting), forbidden characters dropped
+    ("repair", 6, repair_text),  # 6: lost-byte guessing within a work budget
     ("parts", 2, split_parts),
     ("meta", 3, extract_meta),
     ("script", 2, to_hans),
@@ -204,9 +204,9 @@ def _clean_page(page: PageInput, max_bytes: int) -> PageResult:
         page_flags.append("encoding_low_confidence")
 
     if is_plain and not _HTML_SNIFF.search(body[:4096]):
-        root = parse_html("<html><body><pre>" + _escape(decoded.text) + "</pre></body></html>")
+        root = parse_html("<html><body><pre>" + _escape(decoded.text) + "</pre></body></html>", page_flags)
     else:
-        root = parse_html(decoded.text)
+        root = parse_html(decoded.text, page_flags)  # cost caps note what they cut in page_flags
     # meta reads the whole page first, so extraction may prune the tree in place instead of copying it
     facts = read_page_facts(root) if root is not None else None
     titles = facts.page_titles if facts is not None else None

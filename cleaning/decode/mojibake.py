@@ -55,6 +55,19 @@ OTHER_SCRIPT_PENALTY = -4.0  # per simplified-only character guessed inside trad
 LOCAL_WEIGHT = 0.05
 LOCAL_MIN_CHARS = 2  # a piece of certain text must hold this many CJK characters to count
 GAP_WINDOW = 8  # bytes each side of a gap scored with the guess (a neighbour character or two)
+# Cost bounds (docs/RELIABILITY.md). Guessing is counted in units of work: TRY_UNITS per candidate tried at a gap,
+# SCORE_UNITS more per candidate that decodes well enough to be scored by the character model (the costly part);
+# a unit is about a microsecond.
+# A text may spend GUESS_WORK_BASE units plus GUESS_WORK_PER_CHAR per character, after which its remaining gaps
+# are left unguessed (flag lost_byte_guesses_capped:N). A wholly damaged notice needs about 150 units per
+# character, so about its first 900 characters are guessed in full (the rest in part); without the bound,
+# random bytes read as GBK took minutes. With it, guessing costs at most about 1.2 s per 100,000 characters.
+TRY_UNITS = 2
+SCORE_UNITS = 8
+GUESS_WORK_BASE = 120_000
+GUESS_WORK_PER_CHAR = 10
+# Brackets opened before a gap (or closed after it) are looked for this many bytes around it, not the whole line.
+BRACKET_CONTEXT = 4_096
 USE_LOCAL_PRIOR = True  # the benchmark turns it off to measure what it brings
 # Characters that follow a number: 2024年3月5日, 12万元, 3个, 20人次.
 UNITS_AFTER_DIGIT = "年月日号时分秒万亿元个人次家项件名岁周天条张户届期批"
@@ -86,11 +99,25 @@ UTF8_FILL_BYTES: tuple[int, ...] = (*range(0x80, 0xC0), *range(0xE1, 0xF0), *ran
 
 @dataclass
 class MojibakeResult:
-    """Repaired text, counts per class, and the number of lost bytes guessed."""
+    """Repaired text, counts per class, the number of lost bytes guessed, and gaps left for want of budget."""
 
     text: str
     repairs: dict[str, int] = field(default_factory=dict)
     guessed_bytes: int = 0
+    unguessed_gaps: int = 0
+
+
+@dataclass
+class GuessBudget:
+    """Units of guessing work a text may still spend (one unit: one candidate scored at a gap)."""
+
+    left: float
+    skipped: int = 0  # gaps left unguessed because the budget ran out
+
+    @classmethod
+    def for_text(cls, text: str) -> GuessBudget:
+        """Return the budget of a text: GUESS_WORK_BASE plus GUESS_WORK_PER_CHAR per character."""
+        return cls(GUESS_WORK_BASE + GUESS_WORK_PER_CHAR * len(text))
 
 
 def _cjk_count(text: str) -> int:
@@ -313,7 +340,13 @@ def _gbk_rejects(lead: int, trail: int, codec: str) -> bool:
     return bytes((lead, trail, 0x20)).decode(codec, errors="replace")[0] == "\ufffd"
 
 
-def _fill_lost(data: bytearray, codec: str, traditional: bool, prior: LocalPrior = NO_LOCAL_PRIOR) -> int:
+def _fill_lost(
+    data: bytearray,
+    codec: str,
+    traditional: bool,
+    prior: LocalPrior = NO_LOCAL_PRIOR,
+    budget: GuessBudget | None = None,
+) -> int:
     """Replace each _LOST byte by the byte that best completes the UTF-8 around it; return how many.
 
     A candidate must make the UTF-8 around it valid; among those the likeliest window wins: its log
@@ -321,20 +354,25 @@ def _fill_lost(data: bytearray, codec: str, traditional: bool, prior: LocalPrior
     pairs the document holds elsewhere raised by the document-local prior (LocalPrior), plus
     CONSISTENT_BONUS for a byte the wrong decoder would have dropped before the byte that follows (a rule
     when the damaged run goes on after the gap: _fill_candidates), and the context bonuses of
-    _context_bonus. Two lost bytes in a row are guessed together; longer gaps are left alone.
+    _context_bonus. Two lost bytes in a row are guessed together; longer gaps are left alone. Each candidate
+    scored spends one unit of ``budget``; a gap whose candidates no longer fit is left unguessed (counted).
     """
     model = guess_model()
     gaps = _find_gaps(data)
     filled: set[int] = set()
+    budget = budget if budget is not None else GuessBudget(float("inf"))
     # Left to right, then once more: a guess made while its right-hand neighbour was still damaged is
     # made again with that neighbour guessed (倡导 with both characters missing a byte).
     for round_ in range(GUESS_ROUNDS):
         for pos, width in gaps:
             if round_ and pos not in filled:
                 continue
+            if budget.left <= 0:
+                budget.skipped += 0 if round_ else 1
+                continue
             current = bytes(data[pos : pos + width])
             data[pos : pos + width] = bytes((_LOST,)) * width
-            best = _best_fill(data, pos, width, codec, traditional, model, prior)
+            best = _best_fill(data, pos, width, codec, traditional, model, prior, budget)
             if best is not None:
                 data[pos : pos + width] = best
                 filled.add(pos)
@@ -367,22 +405,28 @@ def _best_fill(
     traditional: bool,
     model: CharModel,
     prior: LocalPrior,
+    budget: GuessBudget | None = None,
 ) -> bytes | None:
-    """Return the likeliest bytes for the gap of width lost bytes at pos, or None if none repairs it."""
+    """Return the likeliest bytes for the gap of width lost bytes at pos, or None if none repairs it; the work
+    done is taken from budget."""
     lo, hi = max(0, pos - GAP_WINDOW), min(len(data), pos + width + GAP_WINDOW)  # a neighbour each side
     nxt = data[pos + width] if pos + width < len(data) else None
     before, after = bytes(data[lo:pos]), bytes(data[pos + width : hi])
     base = len(_SURROGATE.findall((before + bytes(data[pos : pos + width]) + after).decode("utf-8", "surrogateescape")))
     # Brackets left open before the gap and closed after it, as the line reads now.
-    head, tail = bytes(data[:lo]).decode("utf-8", "ignore"), bytes(data[hi:]).decode("utf-8", "ignore")
+    head = bytes(data[max(0, lo - BRACKET_CONTEXT) : lo]).decode("utf-8", "ignore")
+    tail = bytes(data[hi : hi + BRACKET_CONTEXT]).decode("utf-8", "ignore")
     opened = "".join(o for c, o in CLOSING.items() if head.count(o) > head.count(c))
     closed = "".join(c for c, o in CLOSING.items() if tail.count(c) > tail.count(o))
     best: tuple[int, float, bytes] | None = None
-    for fill, bonus in _fill_candidates(width, nxt, codec, _utf8_char_at(data, pos + width)):
+    candidates = _fill_candidates(width, nxt, codec, _utf8_char_at(data, pos + width))
+    scored = 0
+    for fill, bonus in candidates:
         decoded = (before + fill + after).decode("utf-8", "surrogateescape")
         bad = len(_SURROGATE.findall(decoded))
         if bad >= base or (best is not None and bad > best[0]):
             continue
+        scored += 1
         weight = bonus + _context_bonus(decoded, opened, closed)
         if traditional:
             classes = script_classes(decoded)
@@ -391,6 +435,8 @@ def _best_fill(
         weight += prior.score(model, decoded)
         if best is None or (bad, -weight) < (best[0], -best[1]):
             best = (bad, weight, fill)
+    if budget is not None:
+        budget.left -= TRY_UNITS * len(candidates) + SCORE_UNITS * scored
     return best[2] if best else None
 
 
@@ -416,6 +462,7 @@ def _looks_traditional(text: str) -> bool:
     return sum(1 for c in text if classes.get(c) == TRAD_ONLY) > sum(1 for c in text if classes.get(c) == SIMP_ONLY)
 
 
+@cache  # a pure function of a few small values: the same lists serve every gap
 def _fill_candidates(width: int, nxt: int | None, codec: str, run_goes_on: bool = False) -> list[tuple[bytes, float]]:
     """Return (bytes, bonus) for each byte string of length width that may have been lost before nxt.
 
@@ -519,24 +566,30 @@ def _could_hold_utf8_as_gbk(text: str) -> bool:
     return _TWO_CJK_IN_STRETCH.search(data.decode("utf-8", "surrogateescape")) is not None
 
 
-def fix_utf8_as_gbk(text: str) -> tuple[str, int, int]:
-    """Repair runs of UTF-8 read as GBK/GB18030; return (text, runs repaired, lost bytes guessed)."""
+def fix_utf8_as_gbk(text: str, budget: GuessBudget | None = None) -> tuple[str, int, int]:
+    """Repair runs of UTF-8 read as GBK/GB18030; return (text, runs repaired, lost bytes guessed).
+
+    Guessing lost bytes spends ``budget`` (default: GuessBudget.for_text); gaps past it stay unguessed.
+    """
     if "\ufffd" not in text and not _could_hold_utf8_as_gbk(text):
         return text, 0, 0
     if not _maybe_utf8_as_gbk(text.replace("\ufffd", "")) and not ("\ufffd" in text and _maybe_utf8_as_gbk(text)):
         return text, 0, 0
+    budget = budget if budget is not None else GuessBudget.for_text(text)
     out: list[str] = []
     runs = guessed = 0
     priors: dict[bool, LocalPrior] = {}  # by simplified or not, built when a line first needs a guess
     for line in text.split("\n"):
-        new, r, g = _fix_line_utf8_as_gbk(line, text, priors)
+        new, r, g = _fix_line_utf8_as_gbk(line, text, priors, budget)
         out.append(new)
         runs += r
         guessed += g
     return "\n".join(out), runs, guessed
 
 
-def _fix_line_utf8_as_gbk(line: str, document: str, priors: dict[bool, LocalPrior]) -> tuple[str, int, int]:
+def _fix_line_utf8_as_gbk(
+    line: str, document: str, priors: dict[bool, LocalPrior], budget: GuessBudget | None = None
+) -> tuple[str, int, int]:
     if not _CJK.search(line) and "\ufffd" not in line:
         return line, 0, 0
     if "\ufffd" not in line:
@@ -553,7 +606,7 @@ def _fix_line_utf8_as_gbk(line: str, document: str, priors: dict[bool, LocalPrio
         traditional = _looks_traditional(context)
         if traditional not in priors:
             priors[traditional] = local_prior(document, traditional) if USE_LOCAL_PRIOR else NO_LOCAL_PRIOR
-        guessed = _fill_lost(data, codec, traditional, priors[traditional])
+        guessed = _fill_lost(data, codec, traditional, priors[traditional], budget)
     else:
         guessed = 0
     boundary = {off: i for i, off in enumerate(starts)}
@@ -591,7 +644,8 @@ def fix_mojibake(text: str) -> MojibakeResult:
     text, counts = fix_latin_mojibake(text)
     for kind, n in counts.items():
         repairs[f"mojibake:{kind}"] = n
-    text, runs, guessed = fix_utf8_as_gbk(text)
+    budget = GuessBudget.for_text(text)
+    text, runs, guessed = fix_utf8_as_gbk(text, budget)
     if runs:
         repairs["mojibake:utf8_as_gbk"] = runs
-    return MojibakeResult(text, repairs, guessed)
+    return MojibakeResult(text, repairs, guessed, budget.skipped)

@@ -406,6 +406,8 @@ def repair_text(text: str) -> Repaired:
     flags: list[str] = []
     if moji.guessed_bytes:
         flags.append(f"mojibake_guessed_bytes:{moji.guessed_bytes}")
+    if moji.unguessed_gaps:  # the guessing budget ran out (docs/RELIABILITY.md): these gaps keep U+FFFD
+        flags.append(f"lost_byte_guesses_capped:{moji.unguessed_gaps}")
     if shifts:
         flags += ["byte_shift_damage", f"byte_shift_score:{damage}"]
     if shift_runs:

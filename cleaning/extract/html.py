@@ -8,6 +8,7 @@ Nothing here decides what is content.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 import lxml.etree
 from lxml.etree import _Element
@@ -24,14 +25,150 @@ ATTACHMENT_EXTS: frozenset[str] = frozenset("doc docx pdf xls xlsx zip rar wps e
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _END_TAGS = re.compile(r"</\s*(body|html)\s*>", re.I)
+# Characters XML forbids that libxml2 keeps in text nodes, yet refuses when a text is set back (lxml raises
+# "All strings must be XML compatible"): the noncharacters U+FFFE and U+FFFF. Never text: removed before parsing.
+_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+
+# -- cost caps (docs/RELIABILITY.md): each bounds a parse whose cost would grow faster than the page -------------
+# libxml2 checks each attribute of an element against all the ones before it: an element with n attributes
+# costs n^2 (100,000 attributes: minutes). Real elements carry a handful; past this many the rest are dropped.
+MAX_ATTRIBUTES = 256
+# libxml2 stops at 256 levels of nesting and silently drops the rest of the page. A page that deep is parsed
+# again with the tags below this depth flattened (their text kept, block tags turned into line breaks).
+MAX_NESTING = 200
+
+# One start tag as the HTML5 tokenizer reads it: its name, then attributes (a name, optionally = and a value,
+# quoted or not), separated by whitespace or slashes; a quoted value may hold > and <. Possessive quantifiers:
+# no backtracking, linear time. Only tags long enough to hold more than MAX_ATTRIBUTES attributes are checked.
+_WS = "\t\n\f\r "
+_ATTRIBUTE = (
+    f"(?:=|[^{_WS}/>=])[^{_WS}/>=]*+"  # the name (a leading = is part of it)
+    f"(?:[{_WS}]*+=[{_WS}]*+(?:\"[^\"]*+(?:\"|\\Z)|'[^']*+(?:'|\\Z)|[^{_WS}>\"'][^{_WS}>]*+)?)?"  # = value
+)
+_START_TAG = re.compile(f"<(?P<name>[A-Za-z][^{_WS}/>]*+)(?P<attrs>(?:[{_WS}/]*+{_ATTRIBUTE})*+)")
+_ONE_ATTRIBUTE = re.compile(f"[{_WS}/]*+{_ATTRIBUTE}")
+_MIN_CHARS_PER_ATTRIBUTE = 2  # a name and a separator: a tag holding more attributes is at least this long
+# Where the tokenizer reads no tags: comments, and the text of raw-text and RCDATA elements up to their end tag.
+RAW_TEXT_TAGS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes")
+_RAW_OPEN = re.compile(f"<!--|<({'|'.join(RAW_TEXT_TAGS)})(?=[{_WS}/>])", re.I)
+_RAW_CLOSE = {tag: re.compile(f"</{tag}", re.I) for tag in RAW_TEXT_TAGS}
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+_VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 
 
-def parse_html(text: str) -> _Element | None:
-    """Return the parsed page, recovering from junk before <html> and early </body></html>."""
+def _raw_spans(text: str) -> list[tuple[int, int]]:
+    """Return the (start, end) spans of comments and of raw-text elements' text, in order."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while (m := _RAW_OPEN.search(text, pos)) is not None:
+        if m.group(1) is None:  # a comment
+            close = text.find("-->", m.end())
+            end = len(text) if close == -1 else close + 3
+            spans.append((m.start(), end))
+        else:
+            tag = _START_TAG.match(text, m.start())
+            body = (tag.end() if tag else m.end()) + 1
+            close_tag = _RAW_CLOSE[m.group(1).lower()].search(text, body)
+            end = close_tag.start() if close_tag else len(text)
+            spans.append((body, end))
+        pos = max(end, m.end())
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], at: int) -> bool:
+    k = bisect_right(spans, (at, 1 << 62)) - 1
+    return k >= 0 and spans[k][0] <= at < spans[k][1]
+
+
+def cap_attributes(text: str, notes: list[str] | None = None) -> str:
+    """Return text with every start tag cut to its first MAX_ATTRIBUTES attributes (noted as attributes_capped:N).
+
+    Tags are read as the HTML5 tokenizer reads them; "tags" inside comments and scripts are left alone (the
+    parser reads none there, and cutting one could swallow the comment's or script's end).
+    """
+    long_tag = MAX_ATTRIBUTES * _MIN_CHARS_PER_ATTRIBUTE
+    out: list[str] = []
+    pos = dropped = 0
+    spans: list[tuple[int, int]] | None = None
+    for m in _START_TAG.finditer(text):
+        if m.end() - m.start() <= long_tag or m.start() < pos:
+            continue
+        if spans is None:
+            spans = _raw_spans(text)  # only for pages with a long tag
+        if _inside(spans, m.start()):
+            continue
+        cut = None
+        count = 0
+        for count, attribute in enumerate(_ONE_ATTRIBUTE.finditer(text, m.start("attrs"), m.end("attrs")), 1):
+            if count == MAX_ATTRIBUTES:
+                cut = attribute.end()
+        if cut is not None and count > MAX_ATTRIBUTES:
+            dropped += count - MAX_ATTRIBUTES
+            out.append(text[pos:cut])
+            pos = m.end()
+    if not dropped:
+        return text
+    out.append(text[pos:])
+    if notes is not None:
+        notes.append(f"attributes_capped:{dropped}")
+    return "".join(out)
+
+
+def flatten_nesting(text: str, max_depth: int = MAX_NESTING) -> str:
+    """Return text with the start and end tags nested deeper than max_depth removed, their text kept; removed
+    block tags become <br> so lines stay apart. Depth is counted over non-void tags as written, outside
+    comments and scripts."""
+    spans = _raw_spans(text)
+    out: list[str] = []
+    pos = depth = 0
+    for m in _TAG.finditer(text):
+        name = m.group(2).lower()
+        if name in _VOID_TAGS or name in RAW_TEXT_TAGS or _inside(spans, m.start()):
+            continue  # a script or style keeps its tags: without them its code would become the page's text
+        closing = m.group(1) == "/"
+        inner = depth - 1 if closing else depth
+        depth = max(0, depth - 1) if closing else depth + 1
+        if inner >= max_depth:
+            out.append(text[pos : m.start()])
+            out.append("<br>" if name in BLOCK_TAGS else "")
+            pos = m.end()
+    out.append(text[pos:])
+    return _BREAK_RUN.sub("<br>", "".join(out))
+
+
+_BREAK_RUN = re.compile(r"<br>(?:[\t\n\f\r ]*+<br>)++")  # the breaks flattening leaves: one per run
+
+
+def _too_deep(parser: lxml.etree.HTMLParser) -> bool:
+    """Return True if libxml2 stopped at its nesting limit (a fatal error: the last one it logged)."""
+    last = parser.error_log.last_error
+    return last is not None and last.type_name == "ERR_RESOURCE_LIMIT" and "depth" in last.message
+
+
+def parse_html(text: str, notes: list[str] | None = None) -> _Element | None:
+    """Return the parsed page, recovering from junk before <html> and early </body></html>.
+
+    Its cost is bounded whatever the page: attributes past MAX_ATTRIBUTES are dropped, nesting past libxml2's
+    limit is flattened instead of losing the rest of the page; each cut is noted in ``notes``
+    (``attributes_capped:N``, ``nesting_flattened``) when a list is given.
+    """
     # libxml2 drops everything after the first </html>; real pages close body twice before the text.
     text = _END_TAGS.sub("", _XML_DECL.sub("", text))
+    if "\ufffe" in text or "\uffff" in text:
+        text = _XML_NONCHARACTERS.sub("", text)
     if not text.strip():
         return None
+    text = cap_attributes(text, notes)
+    parsed = _parse(text)
+    if parsed is not None and parsed[1]:
+        parsed = _parse(flatten_nesting(text))
+        if notes is not None:
+            notes.append("nesting_flattened")
+    return parsed[0] if parsed is not None else None
+
+
+def _parse(text: str) -> tuple[_Element, bool] | None:
+    """Return (root, whether libxml2 hit its depth limit), or None when nothing parses."""
     # collect_ids=False: nothing looks elements up by id, and the id table costs ~5% of a big page's parse
     parser = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, collect_ids=False)
     try:
@@ -40,7 +177,7 @@ def parse_html(text: str) -> _Element | None:
         return None
     if root is None:
         return None
-    return root.getroottree().getroot()
+    return root.getroottree().getroot(), _too_deep(parser)
 
 
 def text_of(el: _Element) -> str:

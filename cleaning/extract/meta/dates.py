@@ -210,7 +210,10 @@ def meta_candidates(
 
 def url_candidates(url: str) -> list[DateCandidate]:
     """Return the date in the URL path (TRS t20240305_, Hanweb /art/2005/3/6/, /2024-05/13/, ...), if any."""
-    path = urlsplit(url).path
+    try:
+        path = urlsplit(url).path
+    except ValueError:  # a malformed page URL (http://[bad): no date from it, never a failed page
+        return []
     for name, pattern in URL_DATES:
         if (m := pattern.search(path)) and (d := _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))):
             return [DateCandidate(d, "url", name)]
