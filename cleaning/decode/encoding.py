@@ -512,9 +512,15 @@ def _utf16_candidate(body: bytes) -> str | None:
     return "utf-16-le" if le > be else "utf-16-be"
 
 
+# chardet 5 (allowed by our bounds, and pulled in by readability-lxml) filters words with a regex that is quadratic
+# in a run of ASCII letters: 8 KB of "xxxx..." cost seconds. Runs longer than this are cut before it sees them.
+_LETTER_RUN = re.compile(rb"[A-Za-z]{64,}")
+
+
 def _chardet_detect(body: bytes) -> dict:
     """Run chardet on body with charset declarations removed, limited to non-CJK candidates if it can."""
     stripped = _META_CHARSET.sub(b"<meta>", body[: 4 * SAMPLE_BYTES])
+    stripped = _LETTER_RUN.sub(lambda m: m.group()[:64], stripped)
     if _CHARDET_LIMITS:  # chardet >= 7 takes a candidate list
         return chardet.detect(stripped, include_encodings=list(NON_CJK_CANDIDATES))
     return chardet.detect(stripped)

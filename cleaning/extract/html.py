@@ -25,9 +25,10 @@ ATTACHMENT_EXTS: frozenset[str] = frozenset("doc docx pdf xls xlsx zip rar wps e
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _END_TAGS = re.compile(r"</\s*(body|html)\s*>", re.I)
-# Characters XML forbids that libxml2 keeps in text nodes, yet refuses when a text is set back (lxml raises
-# "All strings must be XML compatible"): the noncharacters U+FFFE and U+FFFF. Never text: removed before parsing.
-_XML_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+# Characters XML forbids that libxml2 keeps in text nodes (in scripts, or the noncharacters anywhere), yet
+# refuses when a text is set back (lxml raises "All strings must be XML compatible"): C0 controls but tab, line
+# feed and carriage return, and U+FFFE, U+FFFF. Never text: removed before parsing.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # -- cost caps (docs/RELIABILITY.md): each bounds a parse whose cost would grow faster than the page -------------
 # libxml2 checks each attribute of an element against all the ones before it: an element with n attributes
@@ -154,8 +155,8 @@ def parse_html(text: str, notes: list[str] | None = None) -> _Element | None:
     """
     # libxml2 drops everything after the first </html>; real pages close body twice before the text.
     text = _END_TAGS.sub("", _XML_DECL.sub("", text))
-    if "\ufffe" in text or "\uffff" in text:
-        text = _XML_NONCHARACTERS.sub("", text)
+    if _XML_FORBIDDEN.search(text):
+        text = _XML_FORBIDDEN.sub("", text)
     if not text.strip():
         return None
     text = cap_attributes(text, notes)

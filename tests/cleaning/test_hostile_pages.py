@@ -245,6 +245,13 @@ def test_flattening_keeps_lines_apart_and_scripts_closed():
     assert [t.strip() for t in root.itertext() if t.strip() and "var" not in t] == ["一", "二", "三"]
 
 
+def test_control_characters_in_a_script_never_reach_the_tree():
+    """libxml2 keeps them in a script's text; setting that text back (meta reads around scripts) used to raise."""
+    page = "<html><body><script>var a='\x14\x06\x1b';</script><p>各区县民政局：现将有关事项通知如下，请认真落实。</p></body></html>"
+    result = clean_page(PageInput(url="http://a.example/1.html", body=page.encode(), headers={}))
+    assert result.drop_reason is None, result.error
+
+
 def test_noncharacters_never_reach_the_tree():
     page = "<html><body><div class='nav'>首页</div>\ufffe\uffff<p>各区县民政局：现将有关事项通知如下，请认真落实。</p></body></html>"
     result = clean_page(PageInput(url="http://a.example/1.html", body=page.encode(), headers={}))
