@@ -2,7 +2,7 @@
 and kill -9 trials of `zhcorpus clean`. Run by hand (minutes), from the repository root:
 
     .venv/bin/python bench/reliability/campaign.py [--sizes 50000,200000,800000] [--fuzz 3000] [--kills 30]
-        [--seed 1] [--only cost,fuzz,kill] [--out bench/reliability/RESULTS.md]
+        [--stream-mb 50] [--seed 1] [--only cost,fuzz,kill,stream] [--out bench/reliability/RESULTS.md]
 
 Writes the tables, with machine, date, load average and command, to --out; inputs that failed or cost the most are
 saved under bench/out/reliability/ for a look. CPU times are time.process_time of this process (the clean runs of
@@ -390,6 +390,65 @@ def run_kills(trials: int, seed: int, pages: list[dict], extra: int = 300) -> di
         shutil.rmtree(work, ignore_errors=True)
 
 
+# -- 4. repair-text on a large stream ---------------------------------------------------------------------------
+# Run in the child: at exit it prints its own peak resident memory (ru_maxrss, KB on Linux) on stderr.
+REPORT_PEAK_MEMORY = (
+    "import atexit, resource, sys; atexit.register(lambda: print('peak_rss_kb', "
+    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+)
+
+
+def run_stream(megabytes: int, seed: int) -> dict:
+    """Run `zhcorpus repair-text` on that many MB of random bytes and of damaged text; return time and peak memory."""
+    import resource
+
+    rows = []
+    work = Path(tempfile.mkdtemp(prefix="zhcorpus-stream-"))
+    try:
+        r = random.Random(seed)
+        inputs = {
+            "random bytes": r.randbytes(megabytes * 1_000_000),
+            "UTF-8 read as GBK, re-encoded": (NOTICE * (megabytes * 1_000_000 // 140))
+            .encode()
+            .decode("gb18030", "replace")
+            .encode(),
+        }
+        for name, data in inputs.items():
+            path = work / "in.txt"
+            path.write_bytes(data)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.monotonic()
+            with open(path, "rb") as inp:
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        "-c",
+                        REPORT_PEAK_MEMORY + "from zhcorpus.cli import main; sys.exit(main(['repair-text']))",
+                    ],
+                    stdin=inp,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    timeout=WAIT_S * 3,
+                )
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            peak = [line.split()[1] for line in proc.stderr.splitlines() if line.startswith("peak_rss_kb ")]
+            rows.append(
+                {
+                    "input": name,
+                    "bytes": len(data),
+                    "exit": proc.returncode,
+                    "wall_s": time.monotonic() - start,
+                    "cpu_s": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
+                    "max_rss_mb": int(peak[-1]) / 1024 if peak else float("nan"),
+                }
+            )
+            print(f"stream {name}: {rows[-1]}", file=sys.stderr)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"rows": rows}
+
+
 # -- report ---------------------------------------------------------------------------------------------------
 def render(results: dict, info: dict[str, str], command: str) -> str:
     lines = [
@@ -463,6 +522,19 @@ def render(results: dict, info: dict[str, str], command: str) -> str:
             + "".join(f"\n  - {x}" for x in k["failures"]),
             "",
         ]
+    if "stream" in results:
+        lines += [
+            "## `zhcorpus repair-text` on a large stream",
+            "",
+            "| input | size | exit | CPU | wall | peak RSS of the process |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for row in results["stream"]["rows"]:
+            lines.append(
+                f"| {row['input']} | {row['bytes'] / 1e6:.0f} MB | {row['exit']} | {row['cpu_s']:.0f} s | "
+                f"{row['wall_s']:.0f} s | {row['max_rss_mb']:.0f} MB |"
+            )
+        lines += ["", "Before (issue 10): 50 MB of random bytes took 68 s and 3.1 GB, read whole into memory.", ""]
     return "\n".join(lines)
 
 
@@ -472,7 +544,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fuzz", type=int, default=3000, help="mutated pages")
     parser.add_argument("--kills", type=int, default=30, help="kill -9 trials")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", default="cost,fuzz,kill", help="parts to run")
+    parser.add_argument("--stream-mb", type=int, default=50, help="size of the repair-text stream inputs")
+    parser.add_argument("--only", default="cost,fuzz,kill,stream", help="parts to run")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
@@ -489,6 +562,8 @@ def main(argv: list[str] | None = None) -> int:
         results["fuzz"] = run_fuzz(args.fuzz, args.seed, pages)
     if "kill" in parts:
         results["kill"] = run_kills(args.kills, args.seed, pages)
+    if "stream" in parts:
+        results["stream"] = run_stream(args.stream_mb, args.seed)
     results["load_end"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     command = ".venv/bin/python bench/reliability/campaign.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     text = render(results, info, command.strip())

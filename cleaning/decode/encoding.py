@@ -397,9 +397,11 @@ def _reread_fragment(node: str) -> str | None:
     return best[1] if best else None
 
 
-def _utf8_edges(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[list[int], list[int]]:
+def _utf8_edges(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[list[int], list[int], int | None]:
     """Return the character boundaries of the strict UTF-8 stretch grown from data[start:end] within
-    [lo, hi): the FRAGMENT_EDGE outermost ones on the left, then on the right."""
+    [lo, hi): the FRAGMENT_EDGE outermost ones on the left, then on the right; and, when both sides grew by more
+    than FRAGMENT_EDGE characters, the boundary FRAGMENT_EDGE characters before the right end: a later start in
+    the same stretch ending before it grows to the very same edges (UTF-8 resynchronises at every lead byte)."""
     lefts, rights = [start], [end]
     while start > lo:
         width = next((w for w in (1, 2, 3, 4) if start - w >= lo and _is_utf8(data[start - w : start])), 0)
@@ -413,7 +415,8 @@ def _utf8_edges(data: bytes, start: int, end: int, lo: int, hi: int) -> tuple[li
             break
         end += width
         rights.append(end)
-    return lefts[-FRAGMENT_EDGE:], rights[-FRAGMENT_EDGE:]
+    settled = rights[-FRAGMENT_EDGE - 1] if len(lefts) > FRAGMENT_EDGE and len(rights) > FRAGMENT_EDGE else None
+    return lefts[-FRAGMENT_EDGE:], rights[-FRAGMENT_EDGE:], settled
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -424,15 +427,19 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _utf8_fragment(body: bytes, start: int, end: int, codec: str) -> tuple[int, int, str] | None:
-    """Return (start, end, text) of a UTF-8 fragment around body[start:end] in a legacy page, or None.
+def _utf8_fragment(body: bytes, start: int, end: int, codec: str) -> tuple[tuple[int, int, str] | None, int]:
+    """Return ((start, end, text) of a UTF-8 fragment around body[start:end] in a legacy page, or None) and the
+    offset up to which later candidates need no look (they would find the same).
 
     The fragment is a strict UTF-8 stretch of the text node around start..end whose edges are chosen so that the
     rest of the node reads strictly in the page's codec and the whole node scores best; its UTF-8
-    reading must be clearly more Chinese than its reading in the page's codec.
+    reading must be clearly more Chinese than its reading in the page's codec. A text node longer than
+    FRAGMENT_MAX_CHARS bytes is not searched (as on UTF-8 pages): the cost of a page stays linear.
     """
     left, right = _node_around(body, start, end, _NODE_END)
-    lefts, rights = _utf8_edges(body, start, end, left, right)
+    if right - left > FRAGMENT_MAX_CHARS:
+        return None, right
+    lefts, rights, settled = _utf8_edges(body, start, end, left, right)
     best: tuple[float, int, int, str] | None = None
     for p in lefts:
         try:
@@ -448,9 +455,10 @@ def _utf8_fragment(body: bytes, start: int, end: int, codec: str) -> tuple[int, 
             score = score_chinese(head + text + tail)
             if best is None or score > best[0]:
                 best = (score, p, q, text)
+    skip = (settled - (end - start)) if settled is not None else start
     if best is None or not _reads_as_chinese(best[3], body[best[1] : best[2]].decode(codec, errors="replace")):
-        return None
-    return best[1], best[2], best[3]
+        return None, skip
+    return (best[1], best[2], best[3]), skip
 
 
 def _decode_legacy_mixed(body: bytes, codec: str) -> tuple[str, int, str, int]:
@@ -462,13 +470,16 @@ def _decode_legacy_mixed(body: bytes, codec: str) -> tuple[str, int, str, int]:
     """
     spans: list[tuple[int, int, str]] = []
     pos = 0
+    settled = -1  # candidates up to here would repeat a failed look at the same stretch: skipped
     for at in _utf8_pair_starts(body):
-        if at < pos:
+        if at < pos or at <= settled:
             continue
-        found = _utf8_fragment(body, at, at + 6, "gb18030" if codec == "gb18030" else "big5hkscs")
+        found, skip = _utf8_fragment(body, at, at + 6, "gb18030" if codec == "gb18030" else "big5hkscs")
         if found is not None and found[0] >= pos:
             spans.append(found)
             pos = found[1]
+        elif found is None:
+            settled = skip
     if not spans:
         if codec == "gb18030":
             return (*decode_counting(body, "gb18030"), "gb18030", 0)

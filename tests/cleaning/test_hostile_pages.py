@@ -291,3 +291,24 @@ def test_a_damaged_notice_is_guessed_in_full_within_the_budget():
     spent, budget = guessing_work(damaged)
     assert budget.skipped == 0 and spent > 0
     assert repair_text(damaged).text == notice
+
+
+@pytest.mark.parametrize("newlines", [False, True])
+def test_a_long_utf8_run_in_a_gbk_page_is_looked_at_a_bounded_number_of_times(newlines, monkeypatch):
+    """Each candidate pair of UTF-8 characters used to regrow the whole stretch around it: quadratic (a 300 KB
+    run took minutes). A stretch is looked at once, and a text node past FRAGMENT_MAX_CHARS not at all."""
+    from cleaning.decode import encoding
+
+    calls = []
+    real = encoding._utf8_fragment
+    monkeypatch.setattr(encoding, "_utf8_fragment", lambda *a: calls.append(a[1]) or real(*a))
+    gbk = ("关于开展社会救助工作的通知，各区县民政局要认真落实。" * 40).encode("gbk")
+    run = ("各街道办事处要认真组织实施" * 60).encode("utf-8")  # 2,340 bytes of UTF-8 per line
+    lines = [run] * 40
+    body = b"<html><body><p>" + gbk + b"</p><p>" + (b"\n" if newlines else b"").join(lines) + b"</p></body></html>"
+    decoded = encoding.decode_bytes(body)
+    assert decoded.encoding == "gb18030"
+    pairs = len(encoding._utf8_pair_starts(body))
+    assert pairs > 5_000 and len(calls) <= 20 * len(lines if newlines else [1])
+    if newlines:  # short nodes: each line's run is still found and read as UTF-8
+        assert decoded.evidence.get("mixed_fragments") == len(lines)

@@ -174,3 +174,19 @@ def test_the_installed_command_prints_no_traceback_without_v(tmp_path):
         [str(exe), "-v", "--data", str(tmp_path / "corrupt"), "stats"], capture_output=True, text=True, timeout=120
     )
     assert loud.returncode == 1 and "Traceback" in loud.stderr
+
+
+def test_repair_text_streams_in_pieces_of_whole_lines(monkeypatch, capsysbinary):
+    import zhcorpus.commands.text as text_cmd
+    from cleaning.decode.repair import repair_text
+
+    lines = ["Éç»á¹¤×÷,,通知\n", "社 会 工 作\n", "鍙戝竷閫氱煡\n", "x" * 25 + "\n", "最后一行"]
+    pieces = list(text_cmd.repair_chunks(io.StringIO("".join(lines)), chunk_chars=10))
+    assert "".join(pieces) == "".join(lines)
+    assert all(p.endswith("\n") or p is pieces[-1] or len(p) >= 10 for p in pieces)
+    assert max(len(p) for p in pieces) < 10 + 16  # whole lines, a long line cut at the piece size
+    monkeypatch.setattr(text_cmd, "REPAIR_CHUNK_CHARS", 10)
+    code, out, _ = run(["repair-text"], "".join(lines).encode(), monkeypatch, capsysbinary)
+    assert code == 0
+    assert out.decode() == "".join(repair_text(p).text for p in pieces)
+    assert out.decode().startswith("社会工作，通知\n社会工作\n发布通知\n")

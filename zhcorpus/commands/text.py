@@ -21,7 +21,7 @@ from zhcorpus.jsonl import bounded_lines, dumps_line, read_objects
 
 # repair-text reads and repairs its input in pieces of whole lines of about this many characters, so memory
 # stays flat whatever the input's size; a line longer than this is cut into pieces of this size.
-REPAIR_CHUNK_CHARS = 1_000_000
+REPAIR_CHUNK_CHARS = 250_000
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
