@@ -49,10 +49,29 @@ DEV = ROOT.parent / "shared" / "benchdata" / "extract-dev"
 WAIT_S = 600  # bound on every subprocess wait
 
 
+HANG_S = 120  # an input still running after this many seconds (wall clock) is recorded as a hang and dropped
+
+
+class Hang(BaseException):
+    """Raised by the watchdog into a call that ran past HANG_S (BaseException: clean_page must not catch it)."""
+
+
+def _alarm(signum, frame):
+    raise Hang()
+
+
 def cpu(fn, *args):
-    """Return (result, CPU seconds) of fn(*args)."""
+    """Return (result, CPU seconds) of fn(*args); (Hang(), seconds) if it ran past HANG_S."""
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(HANG_S)
     start = time.process_time()
-    result = fn(*args)
+    try:
+        result = fn(*args)
+    except Hang as hang:
+        result = hang
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     return result, time.process_time() - start
 
 
@@ -85,6 +104,9 @@ def run_cost(sizes: list[int]) -> dict:
         for size in sizes:
             body = make(size)
             result, seconds = cpu(clean_page, PageInput(url="http://a.example/t/1.html", body=body, headers={}))
+            if isinstance(result, Hang):
+                times.append((len(body), seconds, "HANG", ["hang"]))
+                continue
             times.append((len(body), seconds, result.drop_reason, result.flags))
         rows.append({"shape": name, "kind": "clean_page", "runs": times})
         print(f"cost {name}: " + ", ".join(f"{s / 1e3:.0f} KB {t:.2f} s" for s, t, *_ in times), file=sys.stderr)
@@ -94,7 +116,7 @@ def run_cost(sizes: list[int]) -> dict:
             text = make(size)
             nbytes = len(text.encode("utf-8", "surrogatepass"))
             result, seconds = cpu(repair_text, text)
-            times.append((nbytes, seconds, None, result.flags))
+            times.append((nbytes, seconds, None, ["hang"] if isinstance(result, Hang) else result.flags))
         rows.append({"shape": name, "kind": "repair_text", "runs": times})
         print(f"cost {name}: " + ", ".join(f"{s / 1e3:.0f} KB {t:.2f} s" for s, t, *_ in times), file=sys.stderr)
     return {"rows": rows}
@@ -164,6 +186,7 @@ def run_fuzz(n: int, seed: int, pages: list[dict]) -> dict:
     errors: list[dict] = []
     worst: list[tuple[float, int, str]] = []  # (s per 100 KB, size, label) for inputs of at least 10 KB
     slowest_small: list[tuple[float, int, str]] = []  # (seconds, size, label) under 10 KB
+    hangs: list[dict] = []
     total_bytes = 0
     total_cpu = 0.0
     for i in range(n):
@@ -177,6 +200,12 @@ def run_fuzz(n: int, seed: int, pages: list[dict]) -> dict:
         result, seconds = cpu(clean_page, PageInput(url=url, body=body, headers=headers))
         total_bytes += len(body)
         total_cpu += seconds
+        if isinstance(result, Hang):
+            path = OUT_DIR / f"fuzz-hang-{i}.bin"
+            path.write_bytes(body)
+            hangs.append({"input": str(path), "label": label, "size": len(body)})
+            results["hang"] += 1
+            continue
         results[result.drop_reason or "documents"] += 1
         if result.drop_reason == "internal_error":
             path = OUT_DIR / f"fuzz-error-{i}.bin"
@@ -200,6 +229,7 @@ def run_fuzz(n: int, seed: int, pages: list[dict]) -> dict:
         "cpu": total_cpu,
         "outcomes": dict(results.most_common()),
         "errors": errors,
+        "hangs": hangs,
         "worst": worst[:5],
         "over_budget": sum(1 for w in worst if w[0] > BUDGET_S_PER_100KB),
         "large_inputs": len(worst),
@@ -230,6 +260,9 @@ def run_text_fuzz(n: int, seed: int) -> tuple[list[str], tuple[float, int]]:
             result, seconds = cpu(repair_text, text)
         except Exception as exc:  # noqa: BLE001 - the campaign counts what escapes
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            continue
+        if isinstance(result, Hang):
+            errors.append(f"hang past {HANG_S} s ({len(text)} characters)")
             continue
         size = len(text.encode("utf-8", "surrogatepass"))
         if size >= 10_000 and per_100kb(seconds, size) > worst[0]:
@@ -391,10 +424,11 @@ def run_kills(trials: int, seed: int, pages: list[dict], extra: int = 300) -> di
 
 
 # -- 4. repair-text on a large stream ---------------------------------------------------------------------------
-# Run in the child: at exit it prints its own peak resident memory (ru_maxrss, KB on Linux) on stderr.
+# Run in the child: at exit it prints its own peak resident memory on stderr. VmHWM, not ru_maxrss: ru_maxrss
+# survives exec, so a child forked from this (large) process would report this process's size.
 REPORT_PEAK_MEMORY = (
-    "import atexit, resource, sys; atexit.register(lambda: print('peak_rss_kb', "
-    "resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
+    "import atexit, sys; atexit.register(lambda: print('peak_rss_kb', [l.split()[1] for l in "
+    "open('/proc/self/status') if l.startswith('VmHWM')][0], file=sys.stderr)); "
 )
 
 
@@ -491,6 +525,8 @@ def render(results: dict, info: dict[str, str], command: str) -> str:
             "comments and scripts, noncharacters, NULs, entity floods, malformed links, long lines, mojibake, "
             "meta refresh), truncation, re-encoding, repetition; two mutations on 30%.",
             "- outcomes: " + ", ".join(f"{k} {v}" for k, v in f["outcomes"].items()),
+            f"- hangs (an input still running after {HANG_S} s): {len(f['hangs'])}"
+            + "".join(f"\n  - {h['label']}: {h['size']} B ({h['input']})" for h in f["hangs"][:10]),
             f"- internal errors (exceptions inside clean_page): {len(f['errors'])}"
             + ("".join(f"\n  - {e['label']}: {e['error']} ({e['input']})" for e in f["errors"][:10])),
             f"- inputs of 10 KB or more: {f['large_inputs']}; over {BUDGET_S_PER_100KB:g} s/100 KB: "
