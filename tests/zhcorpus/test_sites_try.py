@@ -57,6 +57,7 @@ def test_check_runs_selectors_on_saved_pages(tmp_path, capsys):
         "<html><body><a href='x.html'>下一页</a></body></html>", encoding="utf-8"
     )
     assert main(["--data", str(tmp_path), "sites", "check", "--saved", str(saved)]) == 1
-    err = capsys.readouterr().err
-    assert "site 'qingzhou-mzj', key 'list.detail_links': selects no detail link" in err
-    assert "key 'list.next_page': selects nothing" in err
+    out, err = capsys.readouterr()  # the findings are the command's data (stdout), the failure one line (stderr)
+    assert "site 'qingzhou-mzj', key 'list.detail_links': selects no detail link" in out
+    assert "key 'list.next_page': selects nothing" in out
+    assert err.count("\n") == 1 and "2 selector problem(s)" in err
