@@ -255,6 +255,12 @@ class CorpusStore:
             },
         }
 
+    def site_counts(self) -> dict[str, dict[str, int]]:
+        """Return site id -> {documents, canonical}: the corpus per site."""
+        sql = """SELECT site_id, COUNT(*) AS documents, SUM(is_canonical = 1) AS canonical
+                 FROM documents GROUP BY site_id ORDER BY site_id"""
+        return {row.pop("site_id"): row for row in self.db.query(sql)}
+
     def iter_documents(self, *, canonical_only: bool = False, batch_size: int = 1000) -> Iterator[list[dict]]:
         """Yield documents in id order, `batch_size` rows at a time, JSON columns parsed."""
         source = "canonical_documents" if canonical_only else "documents"

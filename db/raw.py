@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from db.ids import canonical_url, page_id_for, sha256_hex
+from db.runs import RunOwner
 from db.store import open_raw, open_readonly, transaction
 
 # Outcomes of one fetch, as counted in run summaries.
@@ -31,6 +32,10 @@ CHOSEN_LISTING = """
 def listing_digest(title: str | None, listed_date: str | None, column: str | None) -> str:
     """Return the digest of what a list row says of a page (title, date, column): a change re-cleans the page."""
     return sha256_hex(json.dumps([title, listed_date, column], ensure_ascii=False).encode("utf-8"))[:20]
+
+
+# crawl_runs.status: a run is running until it records its end, or the next run finds its owner gone.
+RUNNING, FINISHED, INTERRUPTED = "running", "finished", "interrupted"
 
 
 def utc_now() -> str:
@@ -129,25 +134,81 @@ class RawStore:
         self.db.conn.close()
 
     # -- runs -------------------------------------------------------------------------------------
-    def start_run(self, run_id: str, sites: list[str]) -> None:
-        """Record the start of a crawl run."""
+    def start_run(self, run_id: str, sites: list[str], owner: RunOwner | None = None) -> None:
+        """Record the start of a crawl run by `owner` (default: this process)."""
+        owner = owner or RunOwner.current()
+        now = utc_now()
         self.db["crawl_runs"].upsert(
-            {"run_id": run_id, "started_at": utc_now(), "sites": json.dumps(sites)}, pk="run_id"
+            {
+                "run_id": run_id,
+                "started_at": now,
+                "sites": json.dumps(sites),
+                "status": RUNNING,
+                "host": owner.host,
+                "pid": owner.pid,
+                "pid_started": owner.started,
+                "heartbeat_at": now,
+            },
+            pk="run_id",
         )
 
-    def finish_run(self, run_id: str, stats: dict) -> None:
-        """Record the end of a crawl run with its summary."""
-        self.db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "stats": json.dumps(stats, ensure_ascii=False)})
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's owner is still alive."""
+        self.db.execute("UPDATE crawl_runs SET heartbeat_at = ? WHERE run_id = ?", [utc_now(), run_id])
+
+    def finish_run(self, run_id: str, stats: dict, *, status: str = FINISHED) -> None:
+        """Record the end of a crawl run with its summary (`status`: finished, or interrupted)."""
+        self.db["crawl_runs"].update(
+            run_id, {"finished_at": utc_now(), "status": status, "stats": json.dumps(stats, ensure_ascii=False)}
+        )
+
+    def unfinished_runs(self) -> list[dict]:
+        """Return the rows of runs without an end: still running, or killed before they could record one."""
+        rows = self.db.query("SELECT * FROM crawl_runs WHERE finished_at IS NULL ORDER BY started_at")
+        return [{**row, "sites": json.loads(row["sites"])} for row in rows]
+
+    @staticmethod
+    def run_owner(row: dict) -> RunOwner:
+        """Return the owner recorded on a crawl_runs row (rows from before owners were recorded: host unknown)."""
+        return RunOwner(host=row.get("host") or "", pid=row.get("pid") or 0, started=row.get("pid_started"))
 
     def last_run(self) -> dict | None:
-        """Return the latest finished run: run_id, times, and its stored stats."""
+        """Return the latest ended run (finished, or closed as interrupted): run_id, times, status and its stats."""
         rows = list(
             self.db.query("SELECT * FROM crawl_runs WHERE finished_at IS NOT NULL ORDER BY finished_at DESC LIMIT 1")
         )
         if not rows:
             return None
         row = rows[0]
-        return {**row, "sites": json.loads(row["sites"]), "stats": json.loads(row["stats"] or "{}")}
+        return {
+            **row,
+            "status": row.get("status") or "finished",
+            "sites": json.loads(row["sites"]),
+            "stats": json.loads(row["stats"] or "{}"),
+        }
+
+    def record_site_run(self, run_id: str, site_id: str, summary: dict, *, started_at: str, timeout_s: float) -> None:
+        """Store one site's crawl summary for a run (written by the process that crawled it)."""
+        owner = RunOwner.current()
+        self.db["site_runs"].upsert(
+            {
+                "run_id": run_id,
+                "site_id": site_id,
+                "started_at": started_at,
+                "finished_at": utc_now(),
+                "finish_reason": summary.get("finish_reason"),
+                "timeout_s": timeout_s,
+                "summary": json.dumps(summary, ensure_ascii=False, sort_keys=True),
+                "host": owner.host,
+                "pid": owner.pid,
+            },
+            pk=("run_id", "site_id"),
+        )
+
+    def site_runs(self, run_id: str) -> dict[str, dict]:
+        """Return site id -> the summary each site's crawl stored for this run."""
+        rows = self.db.query("SELECT site_id, summary FROM site_runs WHERE run_id = ?", [run_id])
+        return {row["site_id"]: json.loads(row["summary"]) for row in rows}
 
     def run_counts(self, run_id: str) -> dict[str, dict[str, int]]:
         """Return per-site counts of fetch outcomes for a run, from the fetch log."""

@@ -14,7 +14,12 @@ CREATE TABLE IF NOT EXISTS crawl_runs (
     started_at  TEXT NOT NULL,
     finished_at TEXT,
     sites       TEXT NOT NULL DEFAULT '[]',
-    stats       TEXT
+    stats       TEXT,
+    status      TEXT,
+    host        TEXT,
+    pid         INTEGER,
+    pid_started TEXT,
+    heartbeat_at TEXT
 );
 CREATE TABLE IF NOT EXISTS raw_pages (
     id            TEXT PRIMARY KEY,
@@ -67,6 +72,18 @@ CREATE TABLE IF NOT EXISTS site_templates (
     template   TEXT NOT NULL,
     pages      INTEGER NOT NULL,
     learned_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS site_runs (
+    run_id        TEXT NOT NULL,
+    site_id       TEXT NOT NULL,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    finish_reason TEXT,
+    timeout_s     REAL,
+    summary       TEXT NOT NULL DEFAULT '{}',
+    host          TEXT,
+    pid           INTEGER,
+    PRIMARY KEY (run_id, site_id)
 );
 CREATE TABLE IF NOT EXISTS clean_status (
     page_id          TEXT PRIMARY KEY,
@@ -135,6 +152,8 @@ RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
         # Issue 10: the exception ("Type: message") behind an internal_error drop; NULL otherwise.
         "error": "TEXT",
     },
+    # Who runs a crawl and whether it is alive (db/runs.py), so the next run closes a killed one as interrupted.
+    "crawl_runs": {"status": "TEXT", "host": "TEXT", "pid": "INTEGER", "pid_started": "TEXT", "heartbeat_at": "TEXT"},
 }
 
 CORPUS_DDL = """

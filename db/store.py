@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import zlib
 from pathlib import Path
 
 import sqlite_utils
@@ -46,14 +47,26 @@ def _apply(path: Path, db: sqlite_utils.Database, setup) -> sqlite_utils.Databas
     return db
 
 
+# A checksum of the raw schema (its DDL blocks and added columns), kept in each raw file's PRAGMA application_id:
+# a file stamped with the current one has every table and column already, so opening it skips the DDL. A crawl
+# opens a file per site (db/shards.py), some thousand a night; the DDL and column checks cost milliseconds each.
+RAW_SCHEMA_STAMP = (
+    zlib.crc32(f"{schema.RAW_DDL}{schema.RAW_LIST_DDL}{sorted(schema.RAW_ADDED_COLUMNS.items())}".encode())
+    & 0x7FFFFFFF
+)
+
+
 def open_raw(path: Path) -> sqlite_utils.Database:
-    """Return raw.db with its schema applied, upgraded in place if an older release made it."""
+    """Return a raw-store file with its schema applied, upgraded in place if an older release made it."""
 
     def setup(db: sqlite_utils.Database) -> None:
+        if db.execute("PRAGMA application_id").fetchone()[0] == RAW_SCHEMA_STAMP:
+            return
         db.executescript(schema.RAW_DDL)
         db.executescript(schema.RAW_LIST_DDL)
         _add_missing_columns(db, schema.RAW_ADDED_COLUMNS)
         db.execute(f"PRAGMA user_version = {schema.RAW_SCHEMA_VERSION}")
+        db.execute(f"PRAGMA application_id = {RAW_SCHEMA_STAMP}")
 
     return _apply(path, _connect(path), setup)
 

@@ -27,7 +27,8 @@ from cleaning.pipeline import (
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
 from db.ids import document_id_for
-from db.raw import RawPageRow, RawStore, utc_now
+from db.raw import RawPageRow, utc_now
+from db.shards import RawReader
 from jobs.config import DEFAULT_BATCH_SIZE, DataPaths
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class CleanSummary:
     repairs: Counter = field(default_factory=Counter)  # repair name -> count
     flags: Counter = field(default_factory=Counter)  # flag name -> documents
     errors: Counter = field(default_factory=Counter)  # exception type -> pages dropped as internal_error
-    by_site: dict[str, Counter] = field(default_factory=dict)
+    by_site: dict[str, Counter] = field(default_factory=dict)  # site -> pages, documents (made), dropped
 
     def add(self, other: CleanSummary) -> None:
         """Add another batch's figures to this one."""
@@ -78,7 +79,7 @@ def batched(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def current_template_digests(raw: RawStore) -> dict[str, str]:
+def current_template_digests(raw: RawReader) -> dict[str, str]:
     """Return site id -> digest of its stored template ("" when it drops nothing)."""
     return {site_id: template_digest(template) for site_id, template in raw.site_templates().items()}
 
@@ -87,22 +88,30 @@ def find_stale(
     paths: DataPaths, *, sites: list[str] | None = None, since: str | None = None, reprocess: bool = False
 ) -> dict[str, str]:
     """Return {page id: reason} for pages to clean: new, raw_changed, pipeline, template (or all, with reprocess)."""
-    raw = RawStore(paths.raw_db)
+    return find_stale_pages(paths, sites=sites, since=since, reprocess=reprocess)[0]
+
+
+def find_stale_pages(
+    paths: DataPaths, *, sites: list[str] | None = None, since: str | None = None, reprocess: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Return ({page id: reason}, {page id: site id}) for the pages to clean (see find_stale)."""
+    raw = paths.raw().reader(sites)
     try:
-        return raw.stale_page_reasons(
+        reasons = raw.stale_page_reasons(
             PIPELINE_VERSION,
             sites=sites,
             since=since,
             reprocess=reprocess,
             template_digests=current_template_digests(raw),
         )
+        return reasons, raw.page_sites(list(reasons))
     finally:
         raw.close()
 
 
 def sync_last_seen(paths: DataPaths) -> int:
     """Carry the crawler's latest sightings (304s, unchanged pages) onto their documents; return rows moved."""
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().reader()
     corpus = CorpusStore(paths.corpus_db)
     try:
         return corpus.touch_last_seen(raw.last_seen_by_page())
@@ -113,7 +122,7 @@ def sync_last_seen(paths: DataPaths) -> int:
 
 def sites_to_refresh(paths: DataPaths, page_ids: list[str]) -> list[str]:
     """Return the sites of the pages about to be cleaned: only their templates need a refresh."""
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().reader()
     try:
         return raw.sites_of(page_ids)
     finally:
@@ -168,7 +177,7 @@ def refresh_site_templates(paths: DataPaths, site_ids: list[str], registry: Regi
     is too thin keeps its previous template (merge_templates). A page that fails to decode or to be learned
     from is left out of the sample and counted (``errors``); it still gets its drop reason when cleaned.
     """
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().reader(site_ids)
     refresh = TemplateRefresh()
     try:
         stored = raw.site_templates()
@@ -201,6 +210,12 @@ class CleanPlan:
     page_ids: list[str]
     reasons: Counter  # reason (db.raw.STALE_REASONS) -> pages
     templates: TemplateRefresh
+    page_sites: dict[str, str] = field(default_factory=dict)  # page id -> site id: which raw file holds it
+
+    def batches(self, size: int) -> Iterator[tuple[list[str], list[str]]]:
+        """Yield (page ids, their sites) in slices of at most `size` pages."""
+        for batch in batched(self.page_ids, size):
+            yield batch, sorted({self.page_sites[p] for p in batch if p in self.page_sites})
 
 
 def plan_clean(
@@ -215,13 +230,13 @@ def plan_clean(
 
     Only sites with stale pages are refreshed, so an unchanged re-run costs one query.
     """
-    stale = find_stale(paths, sites=sites, since=since, reprocess=reprocess)
+    stale, page_sites = find_stale_pages(paths, sites=sites, since=since, reprocess=reprocess)
     if not stale:
         return CleanPlan(page_ids=[], reasons=Counter(), templates=TemplateRefresh())
-    templates = refresh_site_templates(paths, sites_to_refresh(paths, list(stale)), registry)
+    templates = refresh_site_templates(paths, sorted(set(page_sites.values())), registry)
     if templates.changed:
-        stale = find_stale(paths, sites=sites, since=since, reprocess=reprocess)
-    return CleanPlan(page_ids=list(stale), reasons=Counter(stale.values()), templates=templates)
+        stale, page_sites = find_stale_pages(paths, sites=sites, since=since, reprocess=reprocess)
+    return CleanPlan(page_ids=list(stale), reasons=Counter(stale.values()), templates=templates, page_sites=page_sites)
 
 
 def listed_as(listing: dict | None) -> ListedAs | None:
@@ -360,7 +375,7 @@ def _clean_one(
     return _PageOutcome(page.id, page.site_id, page.last_seen, rows, _outcome_row(page, reason, rows, {"error": error}))
 
 
-def _store_outcomes(raw: RawStore, corpus: CorpusStore, outcomes: list[_PageOutcome], summary: CleanSummary) -> None:
+def _store_outcomes(raw: RawReader, corpus: CorpusStore, outcomes: list[_PageOutcome], summary: CleanSummary) -> None:
     """Write documents and clean_status rows, the whole batch in one transaction.
 
     If the batch write fails for a reason that is not the database's (a value SQLite rejects), the pages are
@@ -399,11 +414,16 @@ def _upsert(corpus: CorpusStore, outcomes: list[_PageOutcome], page_ids: list[st
     )
 
 
-def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> CleanSummary:
-    """Clean one batch of stored pages and write documents and outcomes; a bad page never stops the batch."""
+def clean_batch(
+    paths: DataPaths, page_ids: list[str], registry: Registry, sites: list[str] | None = None
+) -> CleanSummary:
+    """Clean one batch of stored pages and write documents and outcomes; a bad page never stops the batch.
+
+    `sites`: the sites the pages belong to (CleanPlan.batches), so only their raw files are opened.
+    """
     warm_up(paths.cache_dir)  # models load before the first page (once per process), not on the first that needs them
     summary = CleanSummary()
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().reader(sites)
     corpus = CorpusStore(paths.corpus_db)
     try:
         cleaned_at = utc_now()
@@ -425,6 +445,7 @@ def clean_batch(paths: DataPaths, page_ids: list[str], registry: Registry) -> Cl
         _store_outcomes(raw, corpus, outcomes, summary)
         for outcome in outcomes:
             site_counts = summary.by_site.setdefault(outcome.site_id, Counter())
+            site_counts["pages"] += 1
             reason = outcome.status["drop_reason"]
             if reason:
                 summary.drops[reason] += 1
@@ -444,12 +465,15 @@ def clean_pages(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
+    page_sites: dict[str, str] | None = None,
 ) -> CleanSummary:
-    """Clean pages batch by batch, reporting (done, total) after each batch."""
+    """Clean pages batch by batch, reporting (done, total) after each batch (`page_sites`: CleanPlan.page_sites)."""
     total = CleanSummary()
     done = 0
+    page_sites = page_sites or {}
     for batch in batched(page_ids, batch_size):
-        total.add(clean_batch(paths, batch, registry))
+        sites = sorted({page_sites[p] for p in batch if p in page_sites}) or None
+        total.add(clean_batch(paths, batch, registry, sites))
         done += len(batch)
         if progress:
             progress(done, len(page_ids))

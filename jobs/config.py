@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.shards import RawShards
+
 DATA_ENV = "ZHCORPUS_DATA"
 DEFAULT_DATA_DIR = "data"
 # Pages per batch (one Prefect task each). Each task costs the flow ~30 ms and the Prefect server ~40 ms of
@@ -15,14 +17,22 @@ DEFAULT_BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class DataPaths:
-    """The two SQLite files of one data directory."""
+    """The files of one data directory: the raw store (a file per site, db/shards.py) and corpus.db."""
 
     root: Path
 
     @property
-    def raw_db(self) -> Path:
-        """raw.db: what servers sent."""
-        return self.root / "raw.db"
+    def raw_dir(self) -> Path:
+        """raw/: what servers sent, one SQLite file per site plus the crawl-run file."""
+        return self.root / "raw"
+
+    def raw(self) -> RawShards:
+        """Return the raw store (an old single-file raw.db here is split into site files first)."""
+        return RawShards(self.root)
+
+    def has_raw(self) -> bool:
+        """Return True when something was crawled into this data directory (either layout)."""
+        return (self.root / "raw.db").exists() or RawShards(self.root).exists()
 
     @property
     def corpus_db(self) -> Path:

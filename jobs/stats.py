@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from db.corpus import CorpusStore
-from db.raw import RawStore
 from jobs.config import DataPaths
 from jobs.report import loud_sites
 
@@ -16,17 +15,20 @@ def corpus_stats(paths: DataPaths) -> dict:
         stats = corpus.stats()
     finally:
         corpus.close()
-    raw = RawStore(paths.raw_db)
+    shards = paths.raw()
+    runs = shards.open_runs()
     try:
-        last = raw.last_run()
+        last = runs.last_run()
+    finally:
+        runs.close()
+    with shards.reader() as raw:
         stats["drops"] = raw.drop_counts()
         stats["internal_errors"] = raw.internal_error_counts()
-    finally:
-        raw.close()
     run = (last or {}).get("stats", {})
     stats["last_run"] = {
         "run_id": (last or {}).get("run_id"),
         "finished_at": (last or {}).get("finished_at"),
+        "status": (last or {}).get("status"),
         **{
             key: run.get(key, 0)
             for key in (

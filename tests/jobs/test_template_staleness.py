@@ -25,7 +25,15 @@ def notice_html(site: str, n: int, chrome: str) -> bytes:
 <p>特此通知。</p><p>青州市民政局</p><p>2024年3月{n}日</p></div></body></html>""".encode()
 
 
-def store_pages(raw: RawStore, site: str, chrome_for) -> None:
+def store_pages(paths: DataPaths, site: str, chrome_for) -> None:
+    raw = paths.raw().open_site(site)
+    try:
+        _store_pages(raw, site, chrome_for)
+    finally:
+        raw.close()
+
+
+def _store_pages(raw: RawStore, site: str, chrome_for) -> None:
     for n in range(1, PAGES_PER_SITE + 1):
         url = f"http://{site}.example/tzgg/{n}.html"
         raw.record_fetch(
@@ -44,7 +52,7 @@ def store_pages(raw: RawStore, site: str, chrome_for) -> None:
 
 
 def page_ids_of(paths: DataPaths, site: str) -> list[str]:
-    conn = sqlite3.connect(paths.raw_db)
+    conn = sqlite3.connect(paths.raw().site_path(site))
     try:
         return [r[0] for r in conn.execute("SELECT id FROM raw_pages WHERE site_id = ? ORDER BY id", [site])]
     finally:
@@ -52,7 +60,7 @@ def page_ids_of(paths: DataPaths, site: str) -> list[str]:
 
 
 def digests_recorded(paths: DataPaths, site: str) -> set:
-    conn = sqlite3.connect(paths.raw_db)
+    conn = sqlite3.connect(paths.raw().site_path(site))
     try:
         sql = """SELECT DISTINCT c.template_digest FROM clean_status c JOIN raw_pages p ON p.id = c.page_id
                  WHERE p.site_id = ?"""
@@ -66,13 +74,11 @@ def cleaned(tmp_path):
     """Two sites with the same chrome line on every page, crawled and cleaned once."""
     paths = DataPaths(tmp_path)
     registry = load_registry()
-    raw = RawStore(paths.raw_db)
     for site in ("site-a", "site-b"):
-        store_pages(raw, site, lambda n: OLD_CHROME)
-    raw.close()
+        store_pages(paths, site, lambda n: OLD_CHROME)
     plan = plan_clean(paths, registry)
     assert plan.reasons == {"new": 2 * PAGES_PER_SITE}
-    clean_pages(paths, plan.page_ids, registry)
+    clean_pages(paths, plan.page_ids, registry, page_sites=plan.page_sites)
     return paths, registry
 
 
@@ -84,23 +90,21 @@ def test_unchanged_rerun_cleans_nothing_and_refreshes_no_template(cleaned):
 
 def test_template_change_recleans_that_sites_pages_only(cleaned):
     paths, registry = cleaned
-    raw = RawStore(paths.raw_db)
-    old_templates = raw.site_templates()
+    with paths.raw().reader() as raw:
+        old_templates = raw.site_templates()
     # Site A's layout changes on most of its pages: the line it repeats is now a different one.
     changed = PAGES_PER_SITE - 2
-    store_pages(raw, "site-a", lambda n: NEW_CHROME if n <= changed else OLD_CHROME)
-    raw.close()
+    store_pages(paths, "site-a", lambda n: NEW_CHROME if n <= changed else OLD_CHROME)
 
     plan = plan_clean(paths, registry)
 
     assert plan.templates.changed == ["site-a"], "the new chrome line should change site A's template"
     assert plan.reasons == {"raw_changed": changed, "template": PAGES_PER_SITE - changed}
     assert sorted(plan.page_ids) == page_ids_of(paths, "site-a"), "all of site A, none of site B"
-    clean_pages(paths, plan.page_ids, registry)
+    clean_pages(paths, plan.page_ids, registry)  # without page_sites: the reader finds each page's file itself
 
-    raw = RawStore(paths.raw_db)
-    templates = raw.site_templates()
-    raw.close()
+    with paths.raw().reader() as raw:
+        templates = raw.site_templates()
     assert template_digest(templates["site-a"]) != template_digest(old_templates["site-a"])
     assert digests_recorded(paths, "site-a") == {template_digest(templates["site-a"])}
     assert digests_recorded(paths, "site-b") == {template_digest(old_templates["site-b"])}
@@ -109,15 +113,14 @@ def test_template_change_recleans_that_sites_pages_only(cleaned):
 
 def test_pages_cleaned_before_digests_existed_adopt_the_old_template(cleaned):
     paths, registry = cleaned
-    conn = sqlite3.connect(paths.raw_db)
-    conn.execute("UPDATE clean_status SET template_digest = NULL")  # as after an upgrade of an older raw.db
-    conn.commit()
-    conn.close()
+    for site in ("site-a", "site-b"):
+        conn = sqlite3.connect(paths.raw().site_path(site))
+        conn.execute("UPDATE clean_status SET template_digest = NULL")  # as after an upgrade of an older raw.db
+        conn.commit()
+        conn.close()
     assert plan_clean(paths, registry).page_ids == [], "an upgrade alone re-cleans nothing"
 
-    raw = RawStore(paths.raw_db)
-    store_pages(raw, "site-a", lambda n: NEW_CHROME if n <= PAGES_PER_SITE - 2 else OLD_CHROME)
-    raw.close()
+    store_pages(paths, "site-a", lambda n: NEW_CHROME if n <= PAGES_PER_SITE - 2 else OLD_CHROME)
     plan = plan_clean(paths, registry)
     assert plan.reasons == {"raw_changed": PAGES_PER_SITE - 2, "template": 2}
     assert digests_recorded(paths, "site-b") == {None}, "a site whose template was not refreshed is untouched"
@@ -127,9 +130,7 @@ def test_cli_clean_says_why_pages_were_cleaned(cleaned, capsys):
     from zhcorpus.cli import main
 
     paths, _ = cleaned
-    raw = RawStore(paths.raw_db)
-    store_pages(raw, "site-a", lambda n: NEW_CHROME if n <= PAGES_PER_SITE - 2 else OLD_CHROME)
-    raw.close()
+    store_pages(paths, "site-a", lambda n: NEW_CHROME if n <= PAGES_PER_SITE - 2 else OLD_CHROME)
     assert main(["--data", str(paths.root), "clean"]) == 0
     out, err = capsys.readouterr()
     result = json.loads(out)
