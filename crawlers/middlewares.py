@@ -1,4 +1,5 @@
-"""Downloader middlewares: bundled `.example` hosts go to the local fixture proxy; a cut body is an error.
+"""Downloader parts: bundled `.example` hosts go to the local fixture proxy; a cut body is an error; a floor on
+per-host request spacing.
 
 (Network discipline, offsite and private addresses, is crawlers/safety.py.)
 """
@@ -6,13 +7,18 @@
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 
 from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import DeferredLock
+from twisted.internet.task import deferLater
 
 from crawlers.sites import host_allowed
 
@@ -135,3 +141,51 @@ class CompleteBodyMiddleware:
         if outer and not stream_complete(response.body, outer, self.max_size):
             raise TruncatedBody(f"truncated: the {outer} stream of {len(response.body)} bytes is cut short")
         return response
+
+
+class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP/1.1 handler, with requests to one host one at a time and HOST_MIN_SPACING_S between them.
+
+    Scrapy's DOWNLOAD_DELAY (with its jitter and AutoThrottle) paces requests as they leave a downloader slot's queue,
+    measured from the previous one leaving it; in a busy process the event loop may run late before a socket write,
+    so two requests could still reach a server closer together than the delay. This handler is the last step before
+    the wire: a host's next request starts only HOST_MIN_SPACING_S after its previous download ended (response or
+    failure), so the server sees at least that gap between two requests, robots.txt included. A download's timeout
+    starts after the wait.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.min_spacing_s = crawler.settings.getfloat("HOST_MIN_SPACING_S")
+        self.free_at: dict[str, float] = {}  # host -> when its next request may start
+        self.locks: dict[str, DeferredLock] = {}
+        self.closed = False
+
+    async def download_request(self, request: Request) -> Response:
+        """Wait for the host's previous download and the spacing after it, then download."""
+        if self.min_spacing_s <= 0:
+            return await super().download_request(request)
+        host = (urlparse_cached(request).hostname or "").lower()
+        lock = self.locks.setdefault(host, DeferredLock())
+        await maybe_deferred_to_future(lock.acquire())
+        try:
+            while (wait := self.free_at.get(host, 0.0) - time.monotonic()) > 0:
+                await maybe_deferred_to_future(deferLater(reactor_module(), wait))
+            if self.closed:
+                raise IgnoreRequest(f"download handler closed before {request.url} could start")
+            return await super().download_request(request)
+        finally:
+            self.free_at[host] = time.monotonic() + self.min_spacing_s
+            lock.release()
+
+    async def close(self) -> None:
+        """Close the connection pool; requests still waiting for their turn are dropped."""
+        self.closed = True
+        await super().close()
+
+
+def reactor_module():
+    """Return the installed Twisted reactor (imported late: installing it is the batch process's first step)."""
+    from twisted.internet import reactor
+
+    return reactor

@@ -65,6 +65,13 @@ BASE_SETTINGS: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
     "DOWNLOAD_DELAY": 1.0,
     "DOWNLOAD_DELAY_JITTER": 0.5,  # each delay varies by ±50%
+    # ... but a host's next request starts at least this long after its previous download ended
+    # (crawlers.middlewares.SpacedHTTPDownloadHandler), however late the event loop runs.
+    "HOST_MIN_SPACING_S": 1.0,
+    "DOWNLOAD_HANDLERS": {
+        "http": "crawlers.middlewares.SpacedHTTPDownloadHandler",
+        "https": "crawlers.middlewares.SpacedHTTPDownloadHandler",
+    },
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": 2.0,
     "AUTOTHROTTLE_MAX_DELAY": 30.0,
@@ -99,6 +106,7 @@ BASE_SETTINGS: dict[str, Any] = {
 BUNDLED_SITE_OVERRIDES: dict[str, Any] = {
     "DOWNLOAD_DELAY": 0,
     "DOWNLOAD_DELAY_JITTER": 0,
+    "HOST_MIN_SPACING_S": 0,
     "AUTOTHROTTLE_ENABLED": False,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
 }

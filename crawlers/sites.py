@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -435,15 +436,30 @@ def _read_yaml(path: Path) -> tuple[Any, list[str]]:
         return None, [f"{path}: invalid YAML: {exc}"]
 
 
+# Registries already validated, by (path, content hash): a batch process starts a spider per site, and each
+# would otherwise parse and validate the whole registry again (minutes for a thousand sites). Registry is frozen.
+_LOADED: dict[tuple[str, str], Registry] = {}
+
+
 def load_registry(path: Path | None = None) -> Registry:
     """Return the validated registry; raise RegistryError listing every problem otherwise."""
     path = Path(path) if path is not None else DEFAULT_REGISTRY_PATH
+    try:
+        key = (str(path.resolve()), hashlib.sha1(path.read_bytes()).hexdigest())
+    except OSError:
+        key = None
+    if key in _LOADED:
+        return _LOADED[key]
     raw, problems = _read_yaml(path)
     registry = None
     if not problems:
         registry, problems = _validate(raw)
     if problems or registry is None:
         raise RegistryError(path, problems)
+    if key is not None:
+        if len(_LOADED) >= 8:
+            _LOADED.clear()
+        _LOADED[key] = registry
     return registry
 
 

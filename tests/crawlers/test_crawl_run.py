@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.run import SUMMARY_KEYS, CrawlError, crawl_site, crawl_sites, summarize_stats
+from crawlers.run import END_KEYS, SUMMARY_KEYS, crawl_site, crawl_sites, summarize_stats
 from crawlers.sites import DEFAULT_REGISTRY_PATH, load_registry
 from db.raw import RawStore
 
@@ -66,7 +66,7 @@ def test_every_site_finishes_with_a_full_summary(runs):
         assert set(summaries) == set(runs.sites)
         for site_id, summary in summaries.items():
             assert "error" not in summary, summary
-            assert tuple(summary) == SUMMARY_KEYS
+            assert tuple(summary) == SUMMARY_KEYS + END_KEYS
             assert summary["site_id"] == site_id
 
 
@@ -85,7 +85,8 @@ def test_first_run_stores_detail_pages_for_every_site(runs):
 
 def test_run_is_recorded(runs):
     last = RawStore(runs.raw_db).last_run()
-    assert last["run_id"] == "run-3" and set(last["stats"]["sites"]) == set(runs.sites)
+    assert last["run_id"] == "run-3" and set(last["stats"]["spider"]) == set(runs.sites)
+    assert last["status"] == "finished" and last["stats"]["failed_sites"] == []
 
 
 def test_robots_disallowed_pages_are_never_requested(runs):
@@ -146,12 +147,11 @@ def test_revision_2_changes_are_counted(runs):
 
 
 def test_unknown_site_fails_with_one_clear_line(tmp_path):
-    cmd = [sys.executable, "-m", "crawlers.run", "--site", "nope", "--run-id", "r"]
-    cmd += ["--raw-db", str(tmp_path / "r.db")]
+    cmd = [sys.executable, "-m", "zhcorpus.cli", "--data", str(tmp_path), "crawl", "nope"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 1 and proc.stdout == ""
-    assert proc.stderr.strip().splitlines()[-1].startswith("crawl failed: unknown site 'nope'")
-    with pytest.raises(CrawlError, match="unknown site 'nope'"):
+    assert proc.stderr.strip().splitlines()[-1].startswith("zhcorpus: error: unknown site ids: nope")
+    with pytest.raises(KeyError, match="unknown site 'nope'"):
         crawl_site("nope", "r", tmp_path / "r.db")
 
 
@@ -161,18 +161,21 @@ def test_summary_line_is_json(runs):
         assert json.loads(json.dumps(summary, ensure_ascii=False)) == summary
 
 
-def test_a_failing_site_is_reported_not_raised(tmp_path):
+def test_a_timeout_cuts_the_site_and_is_reported(tmp_path):
     reported = []
     summaries = crawl_sites(
-        ["mzb"],
+        ["traps"],
         tmp_path / "raw.db",
         "run-x",
         timeout_s=0.2,
         progress=lambda site, summary: reported.append((site, summary)),
     )
-    assert "timed out after 0.2 s" in summaries["mzb"]["error"]
-    assert reported == [("mzb", summaries["mzb"])]  # progress is told about failures too
-    assert RawStore(tmp_path / "raw.db").last_run()["stats"]["sites"]["mzb"]["error"]
+    summary = summaries["traps"]
+    assert summary["cut"] == "timeout" and summary["finish_reason"] == "closespider_timeout", summary
+    assert summary["timeout_s"] == 0.2 and "error" not in summary
+    assert reported == [("traps", summary)]  # progress is told about cut sites too
+    stats = RawStore(tmp_path / "raw.db").last_run()["stats"]
+    assert stats["cut"] == {"traps": "timeout"} and stats["failed_sites"] == []
 
 
 def test_summary_is_built_from_stats():
