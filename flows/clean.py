@@ -11,10 +11,10 @@ from prefect.utilities.annotations import quote
 
 from cleaning.pipeline import PIPELINE_VERSION
 from crawlers.sites import Registry, load_registry
-from flows.params import CleanOptions, SiteId, check_sites
+from flows.params import CleanOptions, IsoDate, SiteId, check_sites
 from flows.report import publish_clean_report
 from flows.tasks import clean_batch_task, dedup_task
-from jobs.clean import CleanSummary, batched, plan_clean, sync_last_seen
+from jobs.clean import CleanSummary, plan_clean, sync_last_seen
 from jobs.config import DataPaths, data_paths
 
 
@@ -53,8 +53,8 @@ def clean_stage(
     # for the GIL and for corpus.db's write lock (measured: 2x slower than sequential on 2 cores).
     # quote(): Prefect need not walk the page-id list and the registry looking for futures to resolve.
     total = CleanSummary()
-    for batch_no, batch in enumerate(batched(plan.page_ids, options.batch_size), start=1):
-        total.add(clean_batch_task(str(paths.root), quote(batch), quote(registry), batch_no))
+    for batch_no, (batch, batch_sites) in enumerate(plan.batches(options.batch_size), start=1):
+        total.add(clean_batch_task(str(paths.root), quote(batch), quote(registry), batch_no, batch_sites))
     dedup = dedup_task(str(paths.root), quote(registry))
     return {
         "pipeline_version": PIPELINE_VERSION,
@@ -71,7 +71,7 @@ def clean_stage(
 @flow(name="reclean", log_prints=True)
 def reclean(
     sites: list[SiteId] | None = None,
-    since: date | None = None,
+    since: IsoDate | None = None,
     reprocess: bool = False,
     options: CleanOptions = CleanOptions(),  # noqa: B008 - an immutable pydantic default, shown in the UI form
     data_dir: str | None = None,
@@ -87,14 +87,14 @@ def reclean(
         reprocess: clean every selected page again, even if it is up to date (idempotent: unchanged output
             leaves documents untouched).
         options: batching of the clean tasks.
-        data_dir: data directory holding raw.db and corpus.db (default: $ZHCORPUS_DATA or ./data).
+        data_dir: data directory holding the raw store and corpus.db (default: $ZHCORPUS_DATA or ./data).
         registry_path: site registry file (default: crawlers/sites.yaml).
     """
     registry = load_registry(Path(registry_path) if registry_path else None)
     check_sites(sites, {s.id for s in registry.sites})
     paths = data_paths(data_dir)
-    if not paths.raw_db.exists():
-        raise FileNotFoundError(f"{paths.raw_db} does not exist: crawl first")
+    if not paths.has_raw():
+        raise FileNotFoundError(f"nothing crawled into {paths.root} yet: crawl first")
     result = clean_stage(paths, registry, options, sites=sites, since=since, reprocess=reprocess)
     publish_clean_report(result, paths)
     return result

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.states import Completed, Failed, State
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.sites import load_registry
 from flows.clean import clean_stage
-from flows.crawl import CRAWL_WORKERS, crawl_stage, resolve_sites
-from flows.params import CleanOptions, CrawlOptions, SiteId
+from flows.crawl import crawl_stage, resolve_sites
+from flows.params import CleanOptions, CrawlOptions, SiteId, SiteList
 from flows.report import publish_nightly_report
 from jobs.config import data_paths
 from jobs.report import failing_sites, loud_sites, render_alerts
@@ -33,16 +32,25 @@ def _crawl_then_clean(
     site_ids = resolve_sites(sites, registry)
     paths = data_paths(data_dir)
     crawl_stats = crawl_stage(
-        site_ids, paths, registry, registry_path, crawl_options, full_walk=full_walk, fixture_proxy=fixture_proxy
+        site_ids,
+        paths,
+        registry,
+        registry_path,
+        crawl_options,
+        full_walk=full_walk,
+        fixture_proxy=fixture_proxy,
+        data_dir=data_dir,
     )
     clean = clean_stage(paths, registry, clean_options, sites=site_ids)
     result = {"crawl": crawl_stats, "clean": clean, "duration_s": round(time.monotonic() - started, 2)}
     publish_nightly_report(result, paths)
     failed = crawl_stats["failed_sites"]
+    cut = sorted(crawl_stats.get("cut", {}))
     summary = (
         f"{len(site_ids) - len(failed)}/{len(site_ids)} sites crawled, "
         f"{crawl_stats['detail_pages_new']} new and {crawl_stats['detail_pages_changed']} changed pages, "
         f"{clean['pages']} pages cleaned"
+        + (f"; {len(cut)} sites cut by their timeout: {', '.join(cut)}" if cut else "")
     )
     loud = failing_sites(loud_sites(crawl_stats.get("spider", {}), clean.get("by_site", {})))
     if failed or loud:
@@ -54,7 +62,7 @@ def _crawl_then_clean(
     return Completed(message=summary, data=result)
 
 
-@flow(name="nightly", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))
+@flow(name="nightly", log_prints=True)
 def nightly(
     sites: list[SiteId] | None = None,
     crawl_options: CrawlOptions = CrawlOptions(),  # noqa: B008 - immutable pydantic defaults for the UI form
@@ -67,9 +75,10 @@ def nightly(
 
     Args:
         sites: site ids to crawl (default: every enabled site in the registry).
-        crawl_options: per-run overrides of the registry's crawl limits.
+        crawl_options: per-run overrides of the registry's crawl limits, the per-site timeout, batching and
+            dispatch (batches on the work pool when run from a deployment).
         clean_options: batching of the clean tasks.
-        data_dir: data directory holding raw.db and corpus.db (default: $ZHCORPUS_DATA or ./data).
+        data_dir: data directory holding the raw store and corpus.db (default: $ZHCORPUS_DATA or ./data).
         registry_path: site registry file (default: crawlers/sites.yaml).
         fixture_proxy: for tests and benchmarks, an already running fixture proxy for the bundled sites
             (default: each bundled site's crawl starts its own on 127.0.0.1).
@@ -79,9 +88,9 @@ def nightly(
     )
 
 
-@flow(name="backfill", log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))
+@flow(name="backfill", log_prints=True)
 def backfill(
-    sites: list[SiteId],
+    sites: SiteList,
     crawl_options: CrawlOptions = CrawlOptions(max_list_pages=200),  # noqa: B008
     clean_options: CleanOptions = CleanOptions(),  # noqa: B008
     data_dir: str | None = None,
@@ -90,10 +99,10 @@ def backfill(
     """Walk the chosen sites' whole pagination (not stopping at known pages) to pick up older notices, then clean.
 
     Args:
-        sites: site ids to backfill.
+        sites: site ids to backfill (at least one).
         crawl_options: list-page budget and other limits for the deep walk.
         clean_options: batching of the clean tasks.
-        data_dir: data directory holding raw.db and corpus.db (default: $ZHCORPUS_DATA or ./data).
+        data_dir: data directory holding the raw store and corpus.db (default: $ZHCORPUS_DATA or ./data).
         registry_path: site registry file (default: crawlers/sites.yaml).
     """
     return _crawl_then_clean(sites, crawl_options, clean_options, data_dir, registry_path, full_walk=True)

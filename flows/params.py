@@ -1,14 +1,40 @@
-"""Typed flow parameters: the Prefect UI renders these as forms and rejects bad values before a run starts."""
+"""Typed flow parameters: the Prefect UI renders these as forms and the server rejects bad values before a run starts.
+
+Site ids are an enum of the registry's ids (read when the flows are imported, so a deployment's form lists the
+sites of the registry it was deployed with; a site added later needs a redeploy to appear).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from crawlers.run import DEFAULT_BATCH_SIZE as CRAWL_BATCH_SIZE
+from crawlers.run import DEFAULT_PROCESSES
+from crawlers.sites import load_registry
 from jobs.config import DEFAULT_BATCH_SIZE
 
-SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=64)]
+
+def _registry_ids() -> tuple[str, ...]:
+    try:
+        return tuple(s.id for s in load_registry().sites)
+    except (OSError, ValueError):  # an unreadable registry fails where it is used, with its own message
+        return ()
+
+
+REGISTRY_IDS = _registry_ids()
+SiteId = Literal[REGISTRY_IDS] if REGISTRY_IDS else Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+# For backfill and manual crawls: choosing nothing is an error, never "every site".
+SiteList = Annotated[list[SiteId], Field(min_length=1, description="Site ids from the registry (at least one).")]
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+# A calendar date. The pattern makes the server refuse "yesterday" before a run is created (JSON Schema's `format`
+# alone is not checked by Prefect's validation).
+IsoDate = Annotated[
+    date,
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "title": "Date"}),
+]
 
 
 class CleanOptions(BaseModel):
@@ -25,7 +51,7 @@ class CleanOptions(BaseModel):
 
 
 class CrawlOptions(BaseModel):
-    """Per-run overrides of the registry's crawl limits (empty means: as the registry says)."""
+    """Per-run overrides of the registry's crawl limits, and how the crawl is spread over processes and workers."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,11 +61,29 @@ class CrawlOptions(BaseModel):
     max_detail_pages: int | None = Field(
         None, ge=1, le=1_000_000, description="Detail pages to request per site (registry limit when empty)."
     )
-    timeout_minutes: int = Field(30, ge=1, le=24 * 60, description="Wall-clock limit for one site's crawl.")
+    timeout_minutes: float | None = Field(
+        None,
+        gt=0,
+        le=24 * 60,
+        description="Wall-clock limit of one site's crawl; a site that reaches it is cut and reported. "
+        "Empty: scaled to each site's page budget at the polite pace.",
+    )
+    batch_size: int = Field(
+        CRAWL_BATCH_SIZE, ge=1, le=5000, description="Sites crawled at once by one crawler process (one batch)."
+    )
+    processes: int = Field(
+        DEFAULT_PROCESSES, ge=1, le=64, description="Crawler processes at a time when batches run in this flow run."
+    )
+    dispatch: Literal["auto", "local", "pool"] = Field(
+        "auto",
+        description="Where batches run: `pool` as crawl-batch flow runs on the work pool (several workers share "
+        "the night), `local` in this flow run's processes; `auto` is `pool` when this run came from a "
+        "deployment, else `local`.",
+    )
 
 
 def check_sites(sites: list[str] | None, known: set[str]) -> None:
-    """Raise ValueError naming unknown site ids, before any work starts."""
+    """Raise ValueError naming unknown site ids, before any work starts (flows called with another registry)."""
     unknown = sorted(set(sites or []) - known)
     if unknown:
         raise ValueError(f"unknown site ids: {', '.join(unknown)}; known: {', '.join(sorted(known))}")

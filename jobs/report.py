@@ -1,20 +1,48 @@
-"""Run summaries as rows, rendered as a terminal table or markdown (CLI and Prefect artifacts)."""
+"""Run summaries as rows, rendered as a terminal table or markdown (CLI and Prefect artifacts).
+
+Two kinds of figures never share a table: what this run did per site (`site_rows`, with their sum in a separate
+`total_row`), and what the corpus holds per site after it (`corpus_rows`).
+"""
 
 from __future__ import annotations
 
-SITE_COLUMNS = [
+# Per site, this run: the crawl, then what the clean stage made of this run's pages.
+RUN_COLUMNS = [
     ("site", "site"),
     ("pages_fetched", "fetched"),
     ("detail_pages_new", "new"),
     ("detail_pages_changed", "changed"),
     ("not_modified", "304"),
     ("errors", "errors"),
-    ("documents", "documents"),
+    ("cut", "cut"),
+    ("crawl_s", "crawl s"),
+    ("cleaned", "cleaned"),
+    ("documents", "docs made"),
     ("dropped", "dropped"),
     ("alerts", "alerts"),
 ]
-# Columns summed in the TOTAL row.
-NUMERIC_COLUMNS = [key for key, _ in SITE_COLUMNS[1:] if key != "alerts"]
+CRAWL_COLUMNS = [*RUN_COLUMNS[:8], RUN_COLUMNS[-1]]  # a crawl without clean (zhcorpus crawl, manual-crawl)
+# What each column counts, for the artifacts.
+CRAWL_LEGEND = (
+    "Per site, this run only: responses fetched (304s included), detail pages new and changed, 304 Not Modified "
+    "answers, failed requests; `cut` names what ended the crawl early (its timeout) or `failed`; `crawl s` is the "
+    "site's crawl time; `alerts` names the walk errors an operator must look at (no detail links, a stalled "
+    "pager, a budget that cut the walk, every detail page failing)."
+)
+RUN_LEGEND = CRAWL_LEGEND + (
+    " `cleaned`: pages this run's clean stage cleaned; `docs made`: the documents they yielded; `dropped`: pages "
+    "that yielded none (`all_details_dropped` in `alerts` when every one did)."
+)
+CORPUS_COLUMNS = [
+    ("site", "site"),
+    ("documents", "documents"),
+    ("canonical", "canonical"),
+    ("duplicates", "duplicates"),
+]
+CORPUS_LEGEND = "Per site, the whole corpus after this run: documents, canonical ones, reposts and duplicates."
+# Columns summed into the totals row; `cut` counts sites, `crawl s` is the slowest site.
+SUMMED = ("pages_fetched", "detail_pages_new", "detail_pages_changed", "not_modified", "errors", "cleaned")
+SUMMED += ("documents", "dropped")
 
 # A site all of whose pages cleaned in a run were dropped (and at least this many): loud, like a crawl error.
 ALL_DROPPED = "all_details_dropped"
@@ -58,30 +86,51 @@ def render_alerts(errors: dict[str, int]) -> str:
 
 def site_rows(
     crawl_counts: dict[str, dict],
-    clean_by_site: dict[str, dict],
-    corpus_sites: dict[str, int],
+    clean_by_site: dict[str, dict] | None = None,
     spider: dict[str, dict] | None = None,
 ) -> list[dict]:
-    """Return one row per site: crawl counts of this run, pages dropped by this clean, documents in the corpus,
+    """Return one row per site of what this run did: crawl counts, how its crawl ended, this run's clean figures,
     and the walk errors of its spider summary (`spider`: site -> crawlers.run summary)."""
-    loud = loud_sites(spider or {}, clean_by_site)
-    sites = sorted(set(crawl_counts) | set(clean_by_site) | set(corpus_sites) | set(loud))
+    clean_by_site = clean_by_site or {}
+    spider = spider or {}
+    loud = loud_sites(spider, clean_by_site)
+    sites = sorted(set(crawl_counts) | set(clean_by_site) | set(spider) | set(loud))
     rows = []
     for site in sites:
         crawl = crawl_counts.get(site, {})
-        row = {"site": site}
-        for key, _ in SITE_COLUMNS[1:6]:
+        summary = spider.get(site, {})
+        clean = clean_by_site.get(site, {})
+        row: dict = {"site": site}
+        for key in SUMMED[:5]:
             row[key] = crawl.get(key) or 0
-        row["documents"] = corpus_sites.get(site, 0)
-        row["dropped"] = clean_by_site.get(site, {}).get("dropped", 0)
+        row["cut"] = "failed" if "error" in summary else (summary.get("cut") or "")
+        row["crawl_s"] = round(summary["duration_s"]) if summary.get("duration_s") is not None else ""
+        row["cleaned"] = clean.get("pages", 0)
+        row["documents"] = clean.get("documents", 0)
+        row["dropped"] = clean.get("dropped", 0)
         row["alerts"] = render_alerts(loud.get(site, {}))
         rows.append(row)
-    if rows:
-        total = {"site": "TOTAL", "alerts": f"{len(loud)} sites" if loud else ""}
-        for key in NUMERIC_COLUMNS:
-            total[key] = sum(r[key] for r in rows)
-        rows.append(total)
     return rows
+
+
+def total_row(rows: list[dict], label: str = "all sites") -> dict:
+    """Return the sum of the per-site rows (their `cut` counted, the slowest `crawl s`), labelled `label`."""
+    total: dict = {"site": label}
+    for key in SUMMED:
+        total[key] = sum(int(r.get(key) or 0) for r in rows)
+    total["cut"] = sum(1 for r in rows if r.get("cut"))
+    total["crawl_s"] = max((r["crawl_s"] for r in rows if isinstance(r.get("crawl_s"), int)), default="")
+    alerted = sum(1 for r in rows if r.get("alerts"))
+    total["alerts"] = f"{alerted} sites" if alerted else ""
+    return total
+
+
+def corpus_rows(site_counts: dict[str, dict]) -> list[dict]:
+    """Return one row per site of the corpus: documents, canonical and duplicates (CorpusStore.site_counts)."""
+    return [
+        {"site": site, **counts, "duplicates": counts["documents"] - counts["canonical"]}
+        for site, counts in sorted(site_counts.items())
+    ]
 
 
 def _cell_width(value: str) -> int:
@@ -89,7 +138,7 @@ def _cell_width(value: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
 
 
-def render_table(rows: list[dict], columns: list[tuple[str, str]] = SITE_COLUMNS) -> str:
+def render_table(rows: list[dict], columns: list[tuple[str, str]] = RUN_COLUMNS) -> str:
     """Return rows as an aligned plain-text table."""
     header = [title for _, title in columns]
     body = [[str(row.get(key, "")) for key, _ in columns] for row in rows]
@@ -106,7 +155,15 @@ def render_table(rows: list[dict], columns: list[tuple[str, str]] = SITE_COLUMNS
     return "\n".join([line(header), rule, *(line(r) for r in body)])
 
 
-def render_markdown_table(rows: list[dict], columns: list[tuple[str, str]] = SITE_COLUMNS) -> str:
+def render_run_table(rows: list[dict], columns: list[tuple[str, str]] = RUN_COLUMNS) -> str:
+    """Return the per-site table with the totals under a rule of their own (never as if they were a site)."""
+    table = render_table([*rows, total_row(rows)], columns)
+    lines = table.splitlines()
+    rule = lines[1]
+    return "\n".join([*lines[:-1], rule, lines[-1]]) if rows else table
+
+
+def render_markdown_table(rows: list[dict], columns: list[tuple[str, str]] = RUN_COLUMNS) -> str:
     """Return rows as a markdown table."""
     head = "| " + " | ".join(title for _, title in columns) + " |"
     sep = "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"

@@ -101,15 +101,16 @@ def test_reprocess_changes_nothing(runs):
 
 
 def test_bad_pages_are_kept_with_reasons(runs):
-    conn = sqlite3.connect(runs["data"] / "raw.db")
-    reasons = dict(
-        conn.execute(
+    reasons, stored, statuses = {}, 0, 0
+    for site_file in sorted((runs["data"] / "raw" / "sites").glob("*.db")):  # one raw file per site
+        conn = sqlite3.connect(site_file)
+        for reason, n in conn.execute(
             "SELECT drop_reason, COUNT(*) FROM clean_status WHERE outcome = 'dropped' GROUP BY drop_reason"
-        ).fetchall()
-    )
-    stored = conn.execute("SELECT COUNT(*) FROM raw_pages WHERE page_type = 'detail'").fetchone()[0]
-    statuses = conn.execute("SELECT COUNT(*) FROM clean_status").fetchone()[0]
-    conn.close()
+        ):
+            reasons[reason] = reasons.get(reason, 0) + n
+        stored += conn.execute("SELECT COUNT(*) FROM raw_pages WHERE page_type = 'detail'").fetchone()[0]
+        statuses += conn.execute("SELECT COUNT(*) FROM clean_status").fetchone()[0]
+        conn.close()
     assert stored == statuses, "every stored detail page has a clean outcome"
     assert reasons.get("binary", 0) >= 1, reasons  # the PDF served as text/html
     assert reasons.get("too_large", 0) >= 1, reasons  # the oversized page
@@ -150,7 +151,14 @@ def test_nightly_publishes_artifacts(runs):
     by_key = {a.key: a for a in artifacts}
     assert {"zhcorpus-nightly", "zhcorpus-nightly-sites"} <= set(by_key)
     markdown = by_key["zhcorpus-nightly"].data
-    assert "TOTAL" in markdown and "qingzhou-mzj" in markdown and "Dedup:" in markdown
+    assert "qingzhou-mzj" in markdown and "Dedup, this run" in markdown
+    # This run's figures per site, their totals in a table of their own, and the corpus per site apart from them.
+    run_part, corpus_part = markdown.split("## Corpus after this run, per site")
+    sites_table, after = run_part.split("**Totals, this run**")
+    assert "| all sites |" not in sites_table and "| all sites |" in after
+    assert "| site | documents | canonical | duplicates |" in corpus_part
+    stats = runs["first"]["crawl"]
+    assert f"| all sites | {stats['pages_fetched']} | {stats['detail_pages_new']} |" in after
     # The first run cleaned every page because it was new, and the report says so.
     clean = runs["first"]["clean"]
     assert clean["reasons"] == {"new": clean["pages"]}

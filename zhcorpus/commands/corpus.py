@@ -9,22 +9,33 @@ import argparse
 import sys
 from pathlib import Path
 
+from crawlers.run import DEFAULT_BATCH_SIZE as CRAWL_BATCH_SIZE
+from crawlers.run import DEFAULT_PROCESSES as CRAWL_PROCESSES
 from jobs.config import DEFAULT_BATCH_SIZE, DataPaths, data_paths
 from jobs.stats import corpus_stats
-from zhcorpus.commands.options import iso_date, positive_int, progress_printer, registry_from
+from zhcorpus.commands.options import iso_date, positive_float, positive_int, progress_printer, registry_from
 from zhcorpus.errors import CommandError
 from zhcorpus.jsonl import dumps_line
 
 
 def _print_run_table(paths: DataPaths, crawl: dict, clean_by_site: dict) -> None:
-    from jobs.report import render_table, site_rows
+    from jobs.report import render_run_table, site_rows
 
     stats = corpus_stats(paths)
-    print(render_table(site_rows(crawl.get("by_site", {}), clean_by_site, stats["sites"], crawl.get("spider"))))
+    print(render_run_table(site_rows(crawl.get("by_site", {}), clean_by_site, crawl.get("spider", {}))))
+    _print_cut(crawl)
     print(
-        f"\ncorpus: {stats['documents']} documents ({stats['canonical_documents']} canonical) "
+        f"\ncorpus after this run: {stats['documents']} documents ({stats['canonical_documents']} canonical) "
         f"from {len(stats['sites'])} sites in {paths.corpus_db}"
     )
+
+
+def _print_cut(crawl: dict) -> None:
+    cut = crawl.get("cut", {})
+    if cut:
+        spider = crawl.get("spider", {})
+        names = ", ".join(f"{site} (after {spider.get(site, {}).get('timeout_s', 0):g} s)" for site in cut)
+        print(f"cut by their timeout: {names}", file=sys.stderr)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -47,10 +58,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl sites (default: all enabled) into raw.db; bundled sites are served locally."""
-    from crawlers.run import crawl_sites
+    """Crawl sites (default: all enabled) into the raw store; bundled sites are served locally."""
+    from crawlers.run import crawl_run
     from db.ids import new_run_id
-    from db.raw import RawStore
+    from jobs.report import CRAWL_COLUMNS, render_run_table, site_rows
 
     paths = data_paths(args.data)
     registry = registry_from(args)
@@ -58,7 +69,6 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     unknown = sorted(set(site_ids) - {s.id for s in registry.sites})
     if unknown:
         raise CommandError(f"unknown site ids: {', '.join(unknown)} (see `zhcorpus sites list`)")
-    run_id = new_run_id()
     done: list[str] = []
 
     def report(site_id: str, summary: dict) -> None:
@@ -70,21 +80,25 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 f"{summary.get('pages_fetched', 0)} pages, {summary.get('detail_pages_new', 0)} new, "
                 f"{summary.get('detail_pages_changed', 0)} changed, {summary.get('errors', 0)} errors"
             )
+            if summary.get("cut"):
+                outcome += f", cut by its {summary['cut']} after {summary.get('timeout_s', 0):g} s"
         print(f"crawl {len(done)}/{len(site_ids)} {site_id}: {outcome}", file=sys.stderr, flush=True)
 
-    print(f"crawling {len(site_ids)} sites into {paths.raw_db}", file=sys.stderr)
-    registry_path = Path(args.registry) if args.registry else None
-    summaries = crawl_sites(site_ids, paths.raw_db, run_id, registry=registry_path, progress=report)
-    raw = RawStore(paths.raw_db)
-    try:
-        stats = raw.run_summary(run_id, [s for s, c in summaries.items() if "error" in c])
-        stats["spider"] = summaries  # each spider's own summary: walk errors, resumed walks, adapters
-        raw.finish_run(run_id, stats)
-    finally:
-        raw.close()
-    from jobs.report import render_table, site_rows
-
-    print(render_table(site_rows(stats["by_site"], {}, {}, summaries)))
+    print(f"crawling {len(site_ids)} sites into {paths.raw_dir}", file=sys.stderr)
+    stats = crawl_run(
+        site_ids,
+        paths.raw(),
+        new_run_id(),
+        registry=Path(args.registry) if args.registry else None,
+        batch_size=args.batch_size,
+        processes=args.processes,
+        timeout_s=args.timeout,
+        progress=report,
+    )
+    for run_id in stats.get("closed_interrupted_runs", []):
+        print(f"closed crawl run {run_id} as interrupted (its process had died)", file=sys.stderr)
+    print(render_run_table(site_rows(stats["by_site"], {}, stats["spider"]), CRAWL_COLUMNS))
+    _print_cut(stats)
     if stats["failed_sites"]:
         raise CommandError(f"sites failed: {', '.join(stats['failed_sites'])}")
     return 0
@@ -96,8 +110,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from jobs.clean import clean_pages, plan_clean, sync_last_seen
 
     paths = data_paths(args.data)
-    if not paths.raw_db.exists():
-        raise CommandError(f"{paths.raw_db} does not exist: run `zhcorpus crawl` first")
+    if not paths.has_raw():
+        raise CommandError(f"nothing crawled into {paths.root} yet: run `zhcorpus crawl` first")
     registry = registry_from(args)
     unknown = sorted(set(args.sites or []) - {s.id for s in registry.sites})
     if unknown:
@@ -110,7 +124,12 @@ def cmd_clean(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     summary = clean_pages(
-        paths, plan.page_ids, registry, batch_size=args.batch_size, progress=progress_printer("clean")
+        paths,
+        plan.page_ids,
+        registry,
+        batch_size=args.batch_size,
+        progress=progress_printer("clean"),
+        page_sites=plan.page_sites,
     )
     from jobs.dedup import dedup_corpus
 
@@ -203,8 +222,28 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="crawl the bundled local sites through the nightly flow, print a summary")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("crawl", help="crawl sites into raw.db")
+    p = sub.add_parser("crawl", help="crawl sites into the raw store (many sites at once, each polite)")
     p.add_argument("sites", nargs="*", metavar="SITE", help="site ids (default: all enabled)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=CRAWL_BATCH_SIZE,
+        help=f"sites crawled at once by one crawler process (default {CRAWL_BATCH_SIZE})",
+    )
+    p.add_argument(
+        "--processes",
+        type=positive_int,
+        default=CRAWL_PROCESSES,
+        help=f"crawler processes at a time (default {CRAWL_PROCESSES})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="wall-clock limit of each site's crawl; a site that reaches it is cut and reported "
+        "(default: scaled to the site's page budget at the polite pace)",
+    )
     p.set_defaults(func=cmd_crawl)
 
     p = sub.add_parser("clean", help="clean stored pages into corpus.db")

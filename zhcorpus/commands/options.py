@@ -35,6 +35,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def positive_float(value: str) -> float:
+    """Return value as a number above 0; argparse reports anything else as a usage error."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return number
+
+
 def iso_date(value: str) -> str:
     """Return value if it is an ISO date (YYYY-MM-DD); argparse reports anything else as a usage error."""
     try:
