@@ -6,8 +6,6 @@ STAMP  := $(VENV)/.installed
 # Nothing leaves the machine: no Prefect analytics or telemetry.
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
-# prefect.yaml's pull step runs flows from the checkout.
-export ZHCORPUS_HOME := $(CURDIR)
 POOL := zhcorpus-process
 
 .PHONY: demo test lint clean-data help prefect-up prefect-server prefect-pool prefect-deploy prefect-worker
@@ -48,8 +46,9 @@ prefect-server: $(STAMP)
 prefect-pool: $(STAMP)
 	$(BIN)/prefect work-pool inspect $(POOL) >/dev/null 2>&1 || $(BIN)/prefect work-pool create $(POOL) --type process
 
+# Plain Prefect commands: the deployments record this checkout's path (prefect.yaml, flows/deploy_steps.py).
 prefect-deploy: prefect-pool
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/prefect --no-prompt deploy --all
+	$(BIN)/prefect deploy --all
 
 prefect-worker: $(STAMP)
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/prefect worker start --pool $(POOL)
+	$(BIN)/prefect worker start --pool $(POOL)

@@ -143,13 +143,26 @@ class CompleteBodyMiddleware:
         return response
 
 
+class HostGate:
+    """One host's turn: a lock held while a request to it is under way, and when the next one may start."""
+
+    def __init__(self) -> None:
+        self.lock = DeferredLock()
+        self.free_at = 0.0
+
+
+# Per process, not per crawler: a batch process runs a crawler per site, and the next site of a chain (sites that
+# share a host) must wait for the previous site's last request just as that site's own requests do.
+HOST_GATES: dict[str, HostGate] = {}
+
+
 class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
     """Scrapy's HTTP/1.1 handler, with requests to one host one at a time and HOST_MIN_SPACING_S between them.
 
     Scrapy's DOWNLOAD_DELAY (with its jitter and AutoThrottle) paces requests as they leave a downloader slot's queue,
     measured from the previous one leaving it; in a busy process the event loop may run late before a socket write,
-    so two requests could still reach a server closer together than the delay. This handler is the last step before
-    the wire: a host's next request starts only HOST_MIN_SPACING_S after its previous download ended (response or
+    and each crawler has slots of its own. This handler is the last step before the wire: a host's next request, from
+    whichever crawler of the process, starts only HOST_MIN_SPACING_S after its previous download ended (response or
     failure), so the server sees at least that gap between two requests, robots.txt included. A download's timeout
     starts after the wait.
     """
@@ -157,26 +170,23 @@ class SpacedHTTPDownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.min_spacing_s = crawler.settings.getfloat("HOST_MIN_SPACING_S")
-        self.free_at: dict[str, float] = {}  # host -> when its next request may start
-        self.locks: dict[str, DeferredLock] = {}
         self.closed = False
 
     async def download_request(self, request: Request) -> Response:
         """Wait for the host's previous download and the spacing after it, then download."""
         if self.min_spacing_s <= 0:
             return await super().download_request(request)
-        host = (urlparse_cached(request).hostname or "").lower()
-        lock = self.locks.setdefault(host, DeferredLock())
-        await maybe_deferred_to_future(lock.acquire())
+        gate = HOST_GATES.setdefault((urlparse_cached(request).hostname or "").lower(), HostGate())
+        await maybe_deferred_to_future(gate.lock.acquire())
         try:
-            while (wait := self.free_at.get(host, 0.0) - time.monotonic()) > 0:
+            while (wait := gate.free_at - time.monotonic()) > 0:
                 await maybe_deferred_to_future(deferLater(reactor_module(), wait))
             if self.closed:
                 raise IgnoreRequest(f"download handler closed before {request.url} could start")
             return await super().download_request(request)
         finally:
-            self.free_at[host] = time.monotonic() + self.min_spacing_s
-            lock.release()
+            gate.free_at = time.monotonic() + self.min_spacing_s
+            gate.lock.release()
 
     async def close(self) -> None:
         """Close the connection pool; requests still waiting for their turn are dropped."""

@@ -209,10 +209,13 @@ class RawReader:
         return sorted(set(known) & set(sites)) if sites else list(known)
 
     def _store(self, site_id: str) -> RawStore:
-        key = "" if self.shards.single is not None else site_id
-        if key not in self._open:
-            self._open[key] = RawStore(self.shards.site_path(site_id))
-        return self._open[key]
+        if self.shards.single is not None:
+            if "" not in self._open:
+                self._open[""] = RawStore(self.shards.single)
+            return self._open[""]
+        if site_id not in self._open:
+            self._open[site_id] = RawStore(self.shards.site_path(site_id))
+        return self._open[site_id]
 
     def _each(self, sites: list[str] | None = None) -> Iterator[tuple[str | None, RawStore]]:
         """Yield (site id, store) per site file in scope; in the single-file layout (None, the one store)."""

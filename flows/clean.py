@@ -82,7 +82,7 @@ def reclean(
     No re-crawl. Every run's artifact says why pages were cleaned.
 
     Args:
-        sites: only these site ids (default: every site in raw.db).
+        sites: only these site ids (default: every site in the raw store).
         since: only pages the crawler saw on or after this date.
         reprocess: clean every selected page again, even if it is up to date (idempotent: unchanged output
             leaves documents untouched).

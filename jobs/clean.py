@@ -1,4 +1,4 @@
-"""The clean stage over stored pages: raw.db rows -> cleaning.clean_page -> corpus.db documents.
+"""The clean stage over stored pages: raw store rows -> cleaning.clean_page -> corpus.db documents.
 
 Shared by the CLI and the Prefect flows; batches keep memory flat and transactions short.
 """

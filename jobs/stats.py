@@ -8,8 +8,8 @@ from jobs.report import loud_sites
 
 
 def corpus_stats(paths: DataPaths) -> dict:
-    """Return corpus.db figures (CorpusStore.stats) with raw.db drops by reason, internal errors by exception type
-    and the last run's figures."""
+    """Return corpus.db figures (CorpusStore.stats) with the raw store's drops by reason, internal errors by
+    exception type and the last run's figures."""
     corpus = CorpusStore(paths.corpus_db, readonly=True)
     try:
         stats = corpus.stats()

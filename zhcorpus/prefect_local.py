@@ -53,17 +53,21 @@ class LocalPrefect:
         env.update(
             PREFECT_HOME=str(self.home),
             PREFECT_API_URL=self.api_url,
-            ZHCORPUS_HOME=str(PROJECT_ROOT),
             ZHCORPUS_DATA=str(self.data_dir),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         )
         return env
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
         proc = subprocess.Popen(
-            args, cwd=PROJECT_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            cwd=PROJECT_ROOT,
+            env={**self.env(), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.processes.append(proc)
         return proc
@@ -107,12 +111,12 @@ class LocalPrefect:
             self.run(["work-pool", "create", WORK_POOL, "--type", "process"])
 
     def deploy_all(self) -> str:
-        """Register every deployment in prefect.yaml."""
-        return self.run(["--no-prompt", "deploy", "--all"], timeout_s=300)
+        """Register every deployment in prefect.yaml with a plain `prefect deploy --all` from the checkout."""
+        return self.run(["deploy", "--all"], timeout_s=300)
 
-    def start_worker(self) -> None:
-        """Start a worker polling the pool; it runs flows from the checkout (prefect.yaml's pull step)."""
-        self._spawn("worker", [PREFECT, "worker", "start", "--pool", WORK_POOL])
+    def start_worker(self, name: str = "worker", env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start a plain `prefect worker start --pool zhcorpus-process`, logging to `<name>.log` (`env`: added)."""
+        return self._spawn(name, [PREFECT, "worker", "start", "--pool", WORK_POOL], env)
 
     def stop(self, *, timeout_s: float = 20) -> None:
         """Stop the worker and the server (SIGTERM to their process groups, then SIGKILL)."""
@@ -129,13 +133,16 @@ class LocalPrefect:
         self.processes.clear()
 
 
-def up(home: Path, data_dir: Path, port: int) -> LocalPrefect:
-    """Start the server, create the pool, deploy everything and start a worker."""
+def up(
+    home: Path, data_dir: Path, port: int, *, workers: int = 1, worker_env: dict[str, str] | None = None
+) -> LocalPrefect:
+    """Start the server, create the pool, deploy everything and start `workers` workers."""
     stack = LocalPrefect(home=home, port=port, data_dir=data_dir, log_dir=home / "logs")
     stack.start_server()
     stack.create_pool()
     stack.deploy_all()
-    stack.start_worker()
+    for number in range(1, workers + 1):
+        stack.start_worker(f"worker-{number}" if workers > 1 else "worker", worker_env)
     return stack
 
 
@@ -146,13 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=4200)
     parser.add_argument("--home", type=Path, default=None, help="PREFECT_HOME (default: ~/.prefect)")
     parser.add_argument("--data", type=Path, default=None, help="ZHCORPUS_DATA for the flows (default: ./data)")
+    parser.add_argument("--workers", type=int, default=1, help="workers polling the pool (default 1)")
     args = parser.parse_args(argv)
     home = (args.home or Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))).resolve()
     data = (args.data or Path(os.environ.get("ZHCORPUS_DATA", PROJECT_ROOT / "data"))).resolve()
-    stack = up(home, data, args.port)
+    stack = up(home, data, args.port, workers=max(1, args.workers))
     print(
         f"Prefect UI and API on http://127.0.0.1:{args.port} (logs in {stack.log_dir}); "
-        f"deployments registered, worker polling {WORK_POOL}. Ctrl-C stops server and worker.",
+        f"deployments registered, {max(1, args.workers)} worker(s) polling {WORK_POOL}. Ctrl-C stops them all.",
         file=sys.stderr,
     )
     try:
