@@ -256,6 +256,7 @@ def crawl(
     options: CrawlOptions = CrawlOptions(),  # noqa: B008 - an immutable pydantic default, shown in the UI form
     data_dir: str | None = None,
     registry_path: str | None = None,
+    fixture_proxy: str | None = None,
 ) -> dict:
     """Crawl the chosen sites into the raw store without cleaning (run `reclean` afterwards, or wait for the night).
 
@@ -264,12 +265,15 @@ def crawl(
         options: per-run overrides of the registry's crawl limits, the per-site timeout, batching and dispatch.
         data_dir: data directory holding the raw store and corpus.db (default: $ZHCORPUS_DATA or ./data).
         registry_path: site registry file (default: crawlers/sites.yaml).
+        fixture_proxy: for tests and benchmarks, an already running fixture proxy for the bundled sites.
     """
     started = time.monotonic()
     registry = load_registry(Path(registry_path) if registry_path else None)
     site_ids = resolve_sites(sites, registry)
     paths = data_paths(data_dir)
-    stats = crawl_stage(site_ids, paths, registry, registry_path, options, data_dir=data_dir)
+    stats = crawl_stage(
+        site_ids, paths, registry, registry_path, options, data_dir=data_dir, fixture_proxy=fixture_proxy
+    )
     stats["duration_s"] = round(time.monotonic() - started, 2)
     publish_crawl_report(stats)
     return stats

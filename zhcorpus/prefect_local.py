@@ -114,9 +114,11 @@ class LocalPrefect:
         """Register every deployment in prefect.yaml with a plain `prefect deploy --all` from the checkout."""
         return self.run(["deploy", "--all"], timeout_s=300)
 
-    def start_worker(self, name: str = "worker", env: dict[str, str] | None = None) -> subprocess.Popen:
-        """Start a plain `prefect worker start --pool zhcorpus-process`, logging to `<name>.log` (`env`: added)."""
-        return self._spawn(name, [PREFECT, "worker", "start", "--pool", WORK_POOL], env)
+    def start_worker(
+        self, name: str = "worker", env: dict[str, str] | None = None, args: list[str] | None = None
+    ) -> subprocess.Popen:
+        """Start `prefect worker start --pool zhcorpus-process [args]`, logging to `<name>.log` (`env`: added)."""
+        return self._spawn(name, [PREFECT, "worker", "start", "--pool", WORK_POOL, *(args or [])], env)
 
     def stop(self, *, timeout_s: float = 20) -> None:
         """Stop the worker and the server (SIGTERM to their process groups, then SIGKILL)."""
@@ -134,7 +136,13 @@ class LocalPrefect:
 
 
 def up(
-    home: Path, data_dir: Path, port: int, *, workers: int = 1, worker_env: dict[str, str] | None = None
+    home: Path,
+    data_dir: Path,
+    port: int,
+    *,
+    workers: int = 1,
+    worker_env: dict[str, str] | None = None,
+    worker_args: list[str] | None = None,
 ) -> LocalPrefect:
     """Start the server, create the pool, deploy everything and start `workers` workers."""
     stack = LocalPrefect(home=home, port=port, data_dir=data_dir, log_dir=home / "logs")
@@ -142,7 +150,7 @@ def up(
     stack.create_pool()
     stack.deploy_all()
     for number in range(1, workers + 1):
-        stack.start_worker(f"worker-{number}" if workers > 1 else "worker", worker_env)
+        stack.start_worker(f"worker-{number}" if workers > 1 else "worker", worker_env, worker_args)
     return stack
 
 
