@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from crawlers.pipelines import RAW_WRITER
 from crawlers.run import summarize_stats
 from crawlers.sites import load_registry
 from db.raw import RawStore, utc_now
@@ -194,11 +195,12 @@ class BatchRun:
         deferred.addBoth(done)
 
     def _finished(self, entry: dict[str, Any], summary: dict[str, Any], started_at: str) -> None:
-        from twisted.internet import reactor, threads
+        from twisted.internet import reactor
+        from twisted.internet.defer import Deferred
 
-        # Written from the reactor's thread pool: opening and closing the site's file (its WAL checkpoint) would
-        # otherwise hold up every other site's crawl for a few milliseconds.
-        deferred = threads.deferToThread(self._record, entry, summary, started_at)
+        # On the raw writer thread (crawlers/pipelines.py): opening and closing the site's file (its WAL checkpoint)
+        # would otherwise hold up every other site's crawl.
+        deferred = Deferred.fromCoroutine(RAW_WRITER.call(self._record, entry, summary, started_at))
         deferred.addErrback(
             lambda failure: logger.error("%s: could not record the site run: %s", entry["site"], failure.value)
         )

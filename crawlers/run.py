@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Sites crawled at once by one Scrapy process, and such processes at a time (bench/crawl_scale.py measured them).
-DEFAULT_BATCH_SIZE = 250
+DEFAULT_BATCH_SIZE = 500
 DEFAULT_PROCESSES = 2
 
 # A site's default timeout: a start-up allowance plus its page budget at the slowest polite pace (the delay's

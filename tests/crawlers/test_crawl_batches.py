@@ -22,7 +22,7 @@ from crawlers.run import crawl_run, host_chains, plan_batches
 from crawlers.sites import Site
 from db.shards import RawShards
 
-NOTICES = 3  # per polite site: robots.txt, the list and 3 notices take ~5 s at one request a second
+NOTICES = 2  # per polite site: robots.txt, the list and 2 notices take ~4 s at one request a second
 SPACING_S = 1.0  # crawlers/settings.py HOST_MIN_SPACING_S
 
 
