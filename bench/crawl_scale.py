@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,7 +349,56 @@ def main(argv: list[str] | None = None) -> int:
     args.processes = args.processes or DEFAULT_PROCESSES
     ideal, rows, polite = run(args)
     print(json.dumps({"ideal": ideal, "runs": rows}, indent=2, default=str))
+    if args.write:
+        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as fh:
+            fh.write(results_section(args, ideal, rows, polite))
     return 0
+
+
+def projection(rows: list[dict], ideal: dict, sites: int, cores: int) -> float:
+    """Return a projected wall time for `sites`: the CPU the largest run needed per page, spread over `cores`,
+    plus one slowest site's polite time (the last sites of a run take it, however many ran before)."""
+    biggest = max(rows, key=lambda r: r["sites"])
+    cpu_per_site = biggest["crawl_cpu_s"] / biggest["sites"]
+    return sites * cpu_per_site / cores + ideal["wall_s"]
+
+
+def results_section(args: argparse.Namespace, ideal: dict, rows: list[dict], polite: dict) -> str:
+    """Return the markdown section for bench/RESULTS.md."""
+    info = machine_info()
+    cores = int(info["cores"])
+    lines = [
+        f"\n## Crawl scale: many polite sites at once — {datetime.now(UTC):%Y-%m-%d}\n",
+        f"Machine: {info['cpu']} · {cores} cores · Python {info['python']}. Command: "
+        f"`.venv/bin/python bench/crawl_scale.py --sites {' '.join(map(str, args.sites))} --batch-size "
+        f"{args.batch_size} --processes {args.processes} --server-processes {args.server_processes} --latency-ms "
+        f"{args.latency_ms:g}`. Simulated sites on their own loopback addresses (18–22 notices, robots.txt, "
+        f"{args.latency_ms:g} ms answers), real politeness: DOWNLOAD_DELAY {polite['DOWNLOAD_DELAY']} s "
+        f"±{polite['DOWNLOAD_DELAY_JITTER']:.0%}, at least {polite['HOST_MIN_SPACING_S']} s between a host's "
+        f"download end and its next request, AutoThrottle from {polite['AUTOTHROTTLE_START_DELAY']} s, robots.txt "
+        f"obeyed. Ideal = the slowest site (22 notices, 25 requests) crawled alone: {ideal['wall_s']:.1f} s.\n",
+        "| sites | wall s | × ideal | pages | pages/s | crawl CPU s | CPU ms/page | max hosts in flight | "
+        "max hosts crawling | min spacing s | median spacing s | failed | cut | server CPU s | load at start → end |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        load = f"{r['load_before'][0]:.2f} → {r['load_after'][0]:.2f}"
+        lines.append(
+            f"| {r['sites']} | {r['wall_s']:.1f} | {r['wall_s'] / ideal['wall_s']:.2f} | {r['pages']} | "
+            f"{r['pages'] / r['wall_s']:.0f} | {r['crawl_cpu_s']:.1f} | {1000 * r['crawl_cpu_s'] / r['pages']:.1f} | "
+            f"{r['max_hosts_in_flight']} | {r['max_hosts_active']} | {r['min_spacing_s']:.3f} | "
+            f"{r['median_spacing_s']:.3f} | {len(r['failed'])} | {len(r['cut'])} | {sum(r['server_cpu_s']):.1f} | "
+            f"{load} |"
+        )
+    biggest = max(rows, key=lambda r: r["sites"])
+    lines.append(
+        f"\nPeak memory of one crawler process: {biggest['batch_max_rss_mb']:.0f} MB. Projected wall time "
+        f"(the largest run's CPU per site, {biggest['crawl_cpu_s'] / biggest['sites'] * 1000:.0f} ms, spread over "
+        f"{cores} cores, plus one slowest site): 3,000 sites ≈ {projection(rows, ideal, 3000, cores) / 60:.1f} min, "
+        f"30,000 sites ≈ {projection(rows, ideal, 30000, cores) / 60:.0f} min on this machine; divide the CPU part "
+        "by the cores of a worker pool.\n"
+    )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -391,7 +391,8 @@ class BatchSupervisor:
             return self._fail(unfinished, why)
         how = f"killed by signal {-code}" if code < 0 else f"exit {code}"
         sites = sum(len(c) for c in unfinished)
-        if len(unfinished) > 1 or (child.attempt == 1 and sites > 0):
+        # Several chains: split them (the one that brings a process down ends up alone); one chain: once more.
+        if len(unfinished) > 1 or child.attempt == 1:
             logger.warning(
                 "crawl batch pid %d ended (%s) with %d sites unfinished; crawling them again: %s",
                 child.proc.pid,
@@ -456,6 +457,8 @@ def crawl_batch(
     `raw`: the raw store (db/shards.py), or one raw.db path that takes every site. Starts a FixtureServer when a
     bundled site is selected and no `proxy_url` is given. A site that fails gets `{"site_id", "error"}`; the others
     still run. `timeout_s`: every site's timeout (default: scaled to each site's budget, default_timeout_s).
+    `batch_size` is the most sites one process crawls at once; fewer sites than `batch_size` x `processes` are
+    spread evenly over the processes.
     """
     reg = load_registry(registry)
     sites = [reg.get(site_id) for site_id in site_ids]  # unknown ids are the caller's error: raise
@@ -471,9 +474,9 @@ def crawl_batch(
             full_walk=full_walk,
             timeout_s=timeout_s,
         )
-        results = BatchSupervisor(job, shards, processes=processes, progress=progress).run(
-            plan_batches(sites, batch_size)
-        )
+        # Fewer sites than the processes could take: spread them evenly, so every process (core) has a share.
+        size = max(1, min(batch_size, -(-len(sites) // max(1, processes))))
+        results = BatchSupervisor(job, shards, processes=processes, progress=progress).run(plan_batches(sites, size))
     return {site_id: results[site_id] for site_id in site_ids}
 
 

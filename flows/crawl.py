@@ -80,7 +80,8 @@ def crawl_sites_here(
     """Crawl sites in crawler processes of this flow run, holding their hosts' slots; return site id -> summary."""
     sites = [registry.get(s) for s in site_ids]
     job = _job(run_id, registry, registry_path, options, full_walk=full_walk)
-    wait_s = max(job.deadline_s(chain) for chain in plan_batches(sites, options.batch_size)) if sites else 0.0
+    # Long enough for another run's batch that holds one of these hosts to end.
+    wait_s = max((job.deadline_s(batch) for batch in plan_batches(sites, options.batch_size)), default=0.0)
     with host_slots(sites, timeout_s=wait_s):
         return crawl_batch(
             site_ids,

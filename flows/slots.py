@@ -24,6 +24,8 @@ from crawlers.sites import Site
 logger = logging.getLogger(__name__)
 
 LIMIT_PREFIX = "zhcorpus-host-"
+# Limits read per request when looking for the missing ones (the server's default page size is 200).
+PAGE = 200
 # How long the server keeps a slot for a holder that stopped renewing it (the holder renews while it lives).
 LEASE_S = 300.0
 
@@ -37,11 +39,16 @@ def ensure_limits(names: list[str]) -> int:
     """Create the limits (1 slot each) that do not exist yet; return how many were created."""
     created = 0
     with get_client(sync_client=True) as client:
-        for name in names:
+        existing: set[str] = set()
+        while page := client.read_global_concurrency_limits(limit=PAGE, offset=len(existing)):
+            existing.update(limit.name for limit in page)
+            if len(page) < PAGE:
+                break
+        for name in sorted(set(names) - existing):
             try:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
                 created += 1
-            except ObjectAlreadyExists:
+            except ObjectAlreadyExists:  # another batch created it meanwhile
                 continue
     return created
 

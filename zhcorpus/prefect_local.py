@@ -40,6 +40,7 @@ class LocalPrefect:
     data_dir: Path
     log_dir: Path
     processes: list[subprocess.Popen] = field(default_factory=list)
+    server_env: dict[str, str] = field(default_factory=dict)  # e.g. PREFECT_SERVER_DATABASE_CONNECTION_URL
 
     @property
     def api_url(self) -> str:
@@ -89,7 +90,9 @@ class LocalPrefect:
 
     def start_server(self, *, timeout_s: float = 120) -> None:
         """Start `prefect server start` and wait until /api/health answers."""
-        server = self._spawn("server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)])
+        server = self._spawn(
+            "server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(self.port)], self.server_env
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if server.poll() is not None:
@@ -143,9 +146,10 @@ def up(
     workers: int = 1,
     worker_env: dict[str, str] | None = None,
     worker_args: list[str] | None = None,
+    server_env: dict[str, str] | None = None,
 ) -> LocalPrefect:
     """Start the server, create the pool, deploy everything and start `workers` workers."""
-    stack = LocalPrefect(home=home, port=port, data_dir=data_dir, log_dir=home / "logs")
+    stack = LocalPrefect(home=home, port=port, data_dir=data_dir, log_dir=home / "logs", server_env=server_env or {})
     stack.start_server()
     stack.create_pool()
     stack.deploy_all()
