@@ -203,10 +203,11 @@ def test_a_killed_batch_process_costs_no_site(polite_sites, tmp_path):
     result: dict = {}
     thread = threading.Thread(
         target=lambda: result.update(
-            stats=crawl_run(["share-a", "other-c"], RawShards(tmp_path), "run-k", registry=registry)
+            stats=crawl_run(["share-a", "other-c"], RawShards(tmp_path), "run-k", registry=registry, processes=1)
         )
     )
     thread.start()
+    # One process crawls both sites; killed, its two sites are crawled again in a process each.
     (child,) = wait_for(lambda: batch_children(os.getpid()))
     wait_for(lambda: any(path.endswith("list.html") for _, path, _ in log))
     os.kill(child, signal.SIGKILL)
