@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         lines = [
             f"\n## Prefect server on PostgreSQL vs SQLite — {datetime.now(UTC):%Y-%m-%d}\n",
             f"Machine: {info['cpu']} · {info['cores']} cores · Python {info['python']} · load average "
-            f"{info['load']} (at the end). Command: `.venv/bin/python bench/prefect_postgres.py --rounds "
+            f"{info['load']} (at the start). Command: `.venv/bin/python bench/prefect_postgres.py --rounds "
             f"{args.rounds} --workers {args.workers}`. Each round submits a manual crawl per bundled site and a "
             "re-clean at once to a pool of plain process workers (`--limit 4` each).\n",
             "| backend | setup s | seconds per round | runs per round | runs not completed "

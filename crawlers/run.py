@@ -249,10 +249,14 @@ def _batch_env() -> dict[str, str]:
     return env
 
 
-def _stderr_tail(child: _Child, lines: int = 5) -> str:
+def _stderr_lines(child: _Child) -> list[str]:
     child.stderr.seek(0)
-    text = child.stderr.read().decode("utf-8", "replace")
-    return " | ".join(text.strip().splitlines()[-lines:])
+    return child.stderr.read().decode("utf-8", "replace").strip().splitlines()
+
+
+# Log lines of a batch process passed on to the parent's log, at most this many per batch (Scrapy's errors and
+# warnings: a spider callback's traceback, a refused request), so they are not lost with the process.
+FORWARDED_LOG_LINES = 20
 
 
 def _split(chains: list[list[str]]) -> list[list[list[str]]]:
@@ -382,8 +386,16 @@ class BatchSupervisor:
         child.proc.stdout.close()
         unfinished = [[s for s in chain if s not in child.done] for chain in child.chains]
         unfinished = [chain for chain in unfinished if chain]
-        tail = _stderr_tail(child)
+        lines = _stderr_lines(child)
         child.stderr.close()
+        tail = " | ".join(lines[-5:])
+        notable = [line for line in lines if "] ERROR:" in line or "] WARNING:" in line or "] CRITICAL:" in line]
+        for line in notable[:FORWARDED_LOG_LINES]:
+            logger.warning("crawl batch pid %d: %s", child.proc.pid, line)
+        if len(notable) > FORWARDED_LOG_LINES:
+            logger.warning(
+                "crawl batch pid %d: %d more warnings and errors", child.proc.pid, len(notable) - FORWARDED_LOG_LINES
+            )
         if not unfinished:
             return []
         if timed_out:
