@@ -158,7 +158,6 @@ def direct_run(data: Path, site: BenchSite, notices: int) -> dict:
     from crawlers.run import crawl_site
     from crawlers.sites import load_registry
     from db.ids import new_run_id
-    from db.raw import RawStore
     from jobs.clean import clean_pages, plan_clean, sync_last_seen
     from jobs.config import DataPaths
     from jobs.dedup import dedup_corpus
@@ -167,15 +166,14 @@ def direct_run(data: Path, site: BenchSite, notices: int) -> dict:
     with CpuMeter(site) as meter:
         registry = load_registry()
         run_id = new_run_id()
-        raw = RawStore(paths.raw_db)
+        raw = paths.raw()
         raw.start_run(run_id, [SITE])
         t0 = time.perf_counter()
         summary = crawl_site(
-            SITE, run_id, paths.raw_db, proxy_url=site.proxy_url, timeout_s=3600, **crawl_limits(notices)
+            SITE, run_id, raw.site_path(SITE), proxy_url=site.proxy_url, timeout_s=3600, **crawl_limits(notices)
         )
         t1 = time.perf_counter()
-        raw.finish_run(run_id, raw.run_summary(run_id))
-        raw.close()
+        raw.finish_run(run_id, raw.run_summary(run_id, [SITE]))
         # The same steps the reclean flow runs, in the same order, without Prefect in between.
         sync_last_seen(paths)
         plan = plan_clean(paths, registry, sites=[SITE])

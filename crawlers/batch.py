@@ -145,7 +145,7 @@ class BatchRun:
         from scrapy.crawler import Crawler
         from scrapy.settings import Settings
 
-        from crawlers.settings import settings_for_site
+        from crawlers.settings import check_contact, settings_for_site
         from crawlers.spiders.notices import NoticesSpider
 
         site = self.registry.get(entry["site"])
@@ -153,10 +153,14 @@ class BatchRun:
             max_list_pages=self.spec.get("max_list_pages"), max_detail_pages=self.spec.get("max_detail_pages")
         )
         proxy = self.spec.get("proxy") if site.bundled else None
+        contact = self.registry.crawl_contact()
+        check_contact(site, contact)  # a real site is never crawled anonymously: this site fails, with what to set
         values = settings_for_site(
-            site, fixture_proxy=proxy, fixture_hosts=self.registry.bundled_hosts(), limits=limits
+            site, fixture_proxy=proxy, fixture_hosts=self.registry.bundled_hosts(), limits=limits, contact=contact
         )
         values.update(PER_CRAWLER_SETTINGS)
+        if self.spec.get("dry_run"):
+            values["ITEM_PIPELINES"] = {}
         values["CLOSESPIDER_TIMEOUT"] = float(entry["timeout_s"])
         # Above the process's own (project) priority, so merging the process settings never overrides a site's.
         return Crawler(NoticesSpider, Settings(values, priority="cmdline"))
@@ -177,6 +181,8 @@ class BatchRun:
                 max_list_pages=self.spec.get("max_list_pages"),
                 max_detail_pages=self.spec.get("max_detail_pages"),
                 full_walk=bool(self.spec.get("full_walk")),
+                dry_run=bool(self.spec.get("dry_run")),
+                try_pages=int(self.spec.get("try_pages") or 2),
             )
         except Exception as exc:  # noqa: BLE001 - one site's bad start never costs the others
             self._finished(entry, {"site_id": entry["site"], "error": f"{type(exc).__name__}: {exc}"}, started_at)
@@ -189,6 +195,8 @@ class BatchRun:
             else:
                 stats = crawler.stats.get_stats() if crawler.stats else {}
                 summary = site_summary(entry["site"], stats, time.monotonic() - started, float(entry["timeout_s"]))
+                if self.spec.get("dry_run"):
+                    summary = {"site_id": entry["site"], "report": crawler.spider.report, **_dry_run_keys(summary)}
             self._finished(entry, summary, started_at)
             self._start_next(chain)
 
@@ -214,6 +222,8 @@ class BatchRun:
         deferred.addBoth(emitted)
 
     def _record(self, entry: dict[str, Any], summary: dict[str, Any], started_at: str) -> None:
+        if self.spec.get("dry_run"):
+            return  # a dry run writes nothing, not even the site's file
         store = RawStore(Path(entry["raw_db"]))
         try:
             store.record_site_run(
@@ -221,6 +231,11 @@ class BatchRun:
             )
         finally:
             store.close()
+
+
+def _dry_run_keys(summary: dict[str, Any]) -> dict[str, Any]:
+    # a dry run reports what it saw, how long it took and, if the spider did not finish, why
+    return {key: summary[key] for key in ("duration_s", "error") if key in summary}
 
 
 def run_batch(spec: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None:

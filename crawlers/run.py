@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from crawlers.pipelines import STATS_PREFIX
-from crawlers.sites import Limits, Registry, Site, host_allowed, load_registry
+from crawlers.sites import Registry, Site, host_allowed, load_registry
 from db.runs import Heartbeat
 from db.shards import RawShards
 
@@ -39,11 +39,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Sites crawled at once by one Scrapy process, and such processes at a time (bench/crawl_scale.py measured them).
 DEFAULT_BATCH_SIZE = 500
 DEFAULT_PROCESSES = 2
-
-# A site's default timeout: a start-up allowance plus its page budget at the slowest polite pace (the delay's
-# upper jitter bound), so a crawl that uses its whole budget is never cut by the clock. Bundled sites have no delay.
-TIMEOUT_BASE_S = 120.0
-TIMEOUT_MIN_PACE_S = 0.05
 
 # Beyond the slowest chain's timeouts, how long a batch process may take to start and to close its crawlers.
 BATCH_GRACE_S = 120.0
@@ -124,17 +119,6 @@ def summarize_stats(site_id: str, stats: dict[str, Any], duration_s: float) -> d
 
 
 # -- planning --------------------------------------------------------------------------------------------------
-def default_timeout_s(site: Site, limits: Limits | None = None) -> float:
-    """Return a site's default crawl timeout: TIMEOUT_BASE_S plus its page budget at its slowest polite pace."""
-    from crawlers.settings import settings_for_site
-
-    limits = limits or site.effective_limits
-    settings = settings_for_site(site, limits=limits)
-    pace = float(settings.get("DOWNLOAD_DELAY") or 0) * (1 + float(settings.get("DOWNLOAD_DELAY_JITTER") or 0))
-    pages = limits.max_list_pages + limits.max_detail_pages
-    return TIMEOUT_BASE_S + pages * max(pace, TIMEOUT_MIN_PACE_S)
-
-
 def host_keys(site: Site) -> list[str]:
     """Return the hosts a site's crawl may fetch from (its allowed domains, lower-cased), sorted."""
     return sorted({d.lower().rstrip(".") for d in site.allowed_domains})
@@ -200,7 +184,9 @@ class CrawlJob:
     max_list_pages: int | None = None
     max_detail_pages: int | None = None
     full_walk: bool = False
-    timeout_s: float | None = None  # None: each site's default_timeout_s
+    timeout_s: float | None = None  # None: each site's Site.crawl_timeout_s
+    dry_run: bool = False  # read list pages only, store nothing (zhcorpus sites try)
+    try_pages: int = 2  # list pages per column a dry run reads
 
     def site_timeout_s(self, site_id: str) -> float:
         """Return the timeout of one site's crawl in this job."""
@@ -208,7 +194,7 @@ class CrawlJob:
             return float(self.timeout_s)
         site = self.registry.get(site_id)
         limits = site.limits_with(max_list_pages=self.max_list_pages, max_detail_pages=self.max_detail_pages)
-        return default_timeout_s(site, limits)
+        return site.crawl_timeout_s(limits)
 
     def spec(self, chains: list[list[str]], raw: RawShards) -> dict[str, Any]:
         """Return the JSON spec a batch process reads (crawlers/batch.py)."""
@@ -219,6 +205,8 @@ class CrawlJob:
             "max_list_pages": self.max_list_pages,
             "max_detail_pages": self.max_detail_pages,
             "full_walk": self.full_walk,
+            "dry_run": self.dry_run,
+            "try_pages": self.try_pages,
             "chains": [
                 [{"site": s, "raw_db": str(raw.site_path(s)), "timeout_s": self.site_timeout_s(s)} for s in chain]
                 for chain in chains
@@ -462,13 +450,18 @@ def crawl_batch(
     max_list_pages: int | None = None,
     max_detail_pages: int | None = None,
     full_walk: bool = False,
+    dry_run: bool = False,
+    try_pages: int = 2,
     progress: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Crawl sites for a run (no run row: see crawl_sites) and return site id -> summary.
 
+    With `dry_run`, nothing is written and no detail page fetched: up to `try_pages` list pages per column are
+    read and each summary's `report` says what was found (`zhcorpus sites try`).
+
     `raw`: the raw store (db/shards.py), or one raw.db path that takes every site. Starts a FixtureServer when a
     bundled site is selected and no `proxy_url` is given. A site that fails gets `{"site_id", "error"}`; the others
-    still run. `timeout_s`: every site's timeout (default: scaled to each site's budget, default_timeout_s).
+    still run. `timeout_s`: every site's timeout (default: Site.crawl_timeout_s, scaled to its budgets and pacing).
     `batch_size` is the most sites one process crawls at once; fewer sites than `batch_size` x `processes` are
     spread evenly over the processes.
     """
@@ -485,6 +478,8 @@ def crawl_batch(
             max_detail_pages=max_detail_pages,
             full_walk=full_walk,
             timeout_s=timeout_s,
+            dry_run=dry_run,
+            try_pages=try_pages,
         )
         # Fewer sites than the processes could take: spread them evenly, so every process (core) has a share.
         size = max(1, min(batch_size, -(-len(sites) // max(1, processes))))

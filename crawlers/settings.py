@@ -132,6 +132,9 @@ def pacing_settings(site: Site) -> dict[str, Any]:
         "CONCURRENT_REQUESTS_PER_DOMAIN": pacing.concurrency_per_domain,
         "AUTOTHROTTLE_ENABLED": pacing.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(pacing.download_delay, BASE_SETTINGS["AUTOTHROTTLE_START_DELAY"]),
+        # The spacing floor is the polite default; a site whose operator set a shorter delay (a stand-in, one's
+        # own server) is spaced by that delay instead.
+        "HOST_MIN_SPACING_S": min(BASE_SETTINGS["HOST_MIN_SPACING_S"], pacing.download_delay),
     }
 
 

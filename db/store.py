@@ -51,8 +51,7 @@ def _apply(path: Path, db: sqlite_utils.Database, setup) -> sqlite_utils.Databas
 # a file stamped with the current one has every table and column already, so opening it skips the DDL. A crawl
 # opens a file per site (db/shards.py), some thousand a night; the DDL and column checks cost milliseconds each.
 RAW_SCHEMA_STAMP = (
-    zlib.crc32(f"{schema.RAW_DDL}{schema.RAW_LIST_DDL}{sorted(schema.RAW_ADDED_COLUMNS.items())}".encode())
-    & 0x7FFFFFFF
+    zlib.crc32(f"{schema.RAW_DDL}{schema.RAW_LIST_DDL}{sorted(schema.RAW_ADDED_COLUMNS.items())}".encode()) & 0x7FFFFFFF
 )
 
 

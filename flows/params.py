@@ -1,7 +1,8 @@
 """Typed flow parameters: the Prefect UI renders these as forms and the server rejects bad values before a run starts.
 
-Site ids are an enum of the registry's ids (read when the flows are imported, so a deployment's form lists the
-sites of the registry it was deployed with; a site added later needs a redeploy to appear).
+Site ids are an enum of the registry's ids in the JSON schema (read when the flows are imported, so a deployment's
+form lists the sites of the registry it was deployed with; a site added later needs a redeploy to appear). Python
+callers may name the sites of another registry (`registry_path`); they are checked against it at run time.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ def _registry_ids() -> tuple[str, ...]:
 
 
 REGISTRY_IDS = _registry_ids()
-SiteId = Literal[REGISTRY_IDS] if REGISTRY_IDS else Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+SITE_ID_PATTERN = r"^[a-z0-9-]+$"
+# The form (JSON schema, which the server enforces on deployment runs) lists the registry's ids; in Python a site id
+# is any well-formed id, so a flow run given another registry (`registry_path`) can name that registry's sites:
+# check_sites then refuses ids the registry in use does not have, by name.
+SiteId = Annotated[
+    str,
+    StringConstraints(pattern=SITE_ID_PATTERN),
+    WithJsonSchema({"type": "string", "enum": list(REGISTRY_IDS)} if REGISTRY_IDS else {"type": "string"}),
+]
 # For backfill and manual crawls: choosing nothing is an error, never "every site".
 SiteList = Annotated[list[SiteId], Field(min_length=1, description="Site ids from the registry (at least one).")]
 DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"

@@ -86,6 +86,10 @@ def test_per_site_pacing_reaches_scrapy(registry_data, write_registry):
     site = load_registry(write_registry(registry_data)).get("test-assoc")
     settings = settings_for_site(site)
     assert settings["DOWNLOAD_DELAY"] == 4 and settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 1
+    assert settings["HOST_MIN_SPACING_S"] == 1.0, "a longer delay keeps the 1 s floor at the wire"
+    registry_data["sites"][1]["pacing"] = {"download_delay": 0.2}
+    site = load_registry(write_registry(registry_data)).get("test-assoc")
+    assert settings_for_site(site)["HOST_MIN_SPACING_S"] == 0.2, "an operator's shorter delay is honoured"
 
 
 def test_real_sites_are_not_crawled_without_a_contact(registry_path, monkeypatch):

@@ -61,8 +61,8 @@ def crawled(tmp_path_factory):
         registry = write_registry(tmp / "sites.yaml", entries)
         raw_db = tmp / "raw.db"
         ids = [e["id"] for e in entries]
-        first = crawl_sites(ids, raw_db, "run-1", registry=registry, parallel=3)
-        second = crawl_sites(ids, raw_db, "run-2", registry=registry, parallel=3)
+        first = crawl_sites(ids, raw_db, "run-1", registry=registry)
+        second = crawl_sites(ids, raw_db, "run-2", registry=registry)
         yield {"servers": servers, "raw_db": raw_db, "first": first, "second": second}
     finally:
         for srv in servers.values():
@@ -110,8 +110,10 @@ def test_a_crawl_killed_mid_walk_is_completed_by_the_next(tmp_path):
         entry = registry_entry("standin-kill", srv)
         registry = write_registry(tmp_path / "sites.yaml", [entry])
         raw_db = tmp_path / "raw.db"
-        cmd = [sys.executable, "-m", "crawlers.run", "--site", "standin-kill", "--run-id", "run-killed"]
-        cmd += ["--raw-db", str(raw_db), "--registry", str(registry)]
+        # the crawl as a nightly runs it (a batch process under a parent), killed as a whole
+        script = "import sys; from pathlib import Path; from crawlers.run import crawl_site; "
+        script += "crawl_site('standin-kill', 'run-killed', Path(sys.argv[1]), registry=Path(sys.argv[2]))"
+        cmd = [sys.executable, "-c", script, str(raw_db), str(registry)]
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
         proc = subprocess.Popen(
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

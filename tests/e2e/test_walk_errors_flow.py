@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import yaml
 
-import flows.crawl
-import flows.tasks
 from crawlers.sites import DEFAULT_REGISTRY_PATH
 from fixtures.standin import Layout, StandinServer, StandinSite, registry_entry
 from jobs.report import render_table, site_rows
@@ -14,7 +12,6 @@ from jobs.report import render_table, site_rows
 def test_a_site_without_detail_links_fails_the_nightly_by_name(harness, tmp_path, monkeypatch):
     from flows.nightly import nightly
 
-    monkeypatch.setattr(flows.crawl, "crawl_site_task", flows.tasks.crawl_site_task.with_options(retries=0))
     empty = StandinSite(Layout("empty", pager="next"), notices_count=0)
     with StandinServer(empty) as srv:
         registry = yaml.safe_load(DEFAULT_REGISTRY_PATH.read_text(encoding="utf-8"))
@@ -33,6 +30,6 @@ def test_a_site_without_detail_links_fails_the_nightly_by_name(harness, tmp_path
     result = state.result(raise_on_failure=False)
     spider = result["crawl"]["spider"]
     assert spider["standin-empty"]["walk_errors"] == {"no_detail_links": 1}
-    table = render_table(site_rows(result["crawl"]["by_site"], result["clean"]["by_site"], {}, spider))
+    table = render_table(site_rows(result["crawl"]["by_site"], result["clean"]["by_site"], spider))
     line = next(row for row in table.splitlines() if row.startswith("standin-empty"))
     assert line.rstrip().endswith("no_detail_links")

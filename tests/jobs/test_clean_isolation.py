@@ -7,7 +7,7 @@ import pytest
 
 import jobs.clean
 from crawlers.sites import load_registry
-from db.raw import RawFetch, RawStore
+from db.raw import RawFetch
 from jobs.clean import clean_pages, plan_clean
 from jobs.config import DataPaths
 from jobs.stats import corpus_stats
@@ -27,7 +27,7 @@ def notice(n: int, extra: str = "") -> bytes:
 
 
 def store(paths: DataPaths, bodies: dict[str, bytes], site: str = "site-a") -> None:
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().open_site(site)
     try:
         for name, body in bodies.items():
             url = f"http://{site}.example/tzgg/{name}.html"
@@ -44,8 +44,8 @@ def clean_all(paths: DataPaths):
     return plan, clean_pages(paths, plan.page_ids, registry, batch_size=4)
 
 
-def statuses(paths: DataPaths) -> dict[str, tuple]:
-    conn = sqlite3.connect(paths.raw_db)
+def statuses(paths: DataPaths, site: str = "site-a") -> dict[str, tuple]:
+    conn = sqlite3.connect(paths.raw().site_path(site))
     try:
         sql = """SELECT p.url, c.outcome, c.drop_reason, c.error FROM clean_status c JOIN raw_pages p ON p.id = c.page_id"""
         return {url.rsplit("/", 1)[1]: (outcome, reason, error) for url, outcome, reason, error in conn.execute(sql)}

@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from db.raw import RawFetch, RawStore
+from db.raw import RawFetch
+from db.shards import RawShards
 
 PAGES = 150
+SITES = ("qingzhou-mzj", "mzb")
 BATCH = 3
 KILL_AFTER_ROWS = 6  # clean_status rows committed (two batches) before the kill
 WAIT_S = 180  # bound on every wait
@@ -38,26 +40,32 @@ def notice(n: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def raw_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("raw") / "raw.db"
-    store = RawStore(path)
+    """A data directory whose raw store (a file per site) holds the pages; copied for each run."""
+    root = tmp_path_factory.mktemp("raw")
+    shards = RawShards(root)
+    stores = {site: shards.open_site(site) for site in SITES}
     try:
         for n in range(PAGES):
-            site = "qingzhou-mzj" if n % 3 else "mzb"
+            site = SITES[0] if n % 3 else SITES[1]
             url = f"http://{site}.example/tzgg/{n:04d}.html"
             headers = {"content-type": "text/html; charset=utf-8"}
-            store.record_fetch(
+            stores[site].record_fetch(
                 RawFetch("run1", site, "detail", url, url, 200, headers, notice(n), "2026-01-01T00:00:00")
             )
     finally:
-        store.close()
-    return path
+        for store in stores.values():
+            store.close()
+    return root
 
 
 def data_dir(tmp_path: Path, raw_db: Path, name: str) -> Path:
     root = tmp_path / name
-    root.mkdir()
-    shutil.copy(raw_db, root / "raw.db")
+    shutil.copytree(raw_db, root)
     return root
+
+
+def site_files(root: Path) -> list[Path]:
+    return [RawShards(root).site_path(site) for site in SITES]
 
 
 def clean_command(root: Path) -> list[str]:
@@ -69,14 +77,17 @@ def run_clean(root: Path) -> None:
 
 
 def committed_rows(root: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{root / 'raw.db'}?mode=ro", uri=True, timeout=1)
+    total = 0
+    for path in site_files(root):
         try:
-            return conn.execute("SELECT COUNT(*) FROM clean_status").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.OperationalError:  # the table is not there yet, or a write holds the lock: try again
-        return 0
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+            try:
+                total += conn.execute("SELECT COUNT(*) FROM clean_status").fetchone()[0]
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:  # the table is not there yet, or a write holds the lock: try again
+            pass
+    return total
 
 
 def kill_mid_clean(root: Path) -> int:
@@ -100,9 +111,9 @@ def kill_mid_clean(root: Path) -> int:
 def snapshot(root: Path) -> dict:
     """What a run leaves, minus run times: documents, clusters, links, versions, outcomes; and the checks."""
     corpus = sqlite3.connect(root / "corpus.db")
-    raw = sqlite3.connect(root / "raw.db")
+    raws = [sqlite3.connect(path) for path in site_files(root)]
     try:
-        for conn in (corpus, raw):
+        for conn in (corpus, *raws):
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         corpus.execute("INSERT INTO documents_fts(documents_fts) VALUES('integrity-check')")  # raises if broken
         fts_rows = corpus.execute("SELECT COUNT(*) FROM documents_fts").fetchone()[0]
@@ -115,13 +126,16 @@ def snapshot(root: Path) -> dict:
             "signatures": corpus.execute(
                 "SELECT id, cluster_id, key_hash FROM dedup_signatures ORDER BY id"
             ).fetchall(),
-            "outcomes": raw.execute(
-                "SELECT page_id, outcome, drop_reason, document_ids FROM clean_status ORDER BY page_id"
-            ).fetchall(),
+            "outcomes": sorted(
+                row
+                for raw in raws
+                for row in raw.execute("SELECT page_id, outcome, drop_reason, document_ids FROM clean_status")
+            ),
         }
     finally:
         corpus.close()
-        raw.close()
+        for raw in raws:
+            raw.close()
 
 
 def test_kill_9_mid_clean_then_a_rerun_equals_an_uninterrupted_run(tmp_path, raw_db):

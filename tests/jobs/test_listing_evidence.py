@@ -23,7 +23,7 @@ BODY = """<html><head><title>关于开展社会救助专项检查的通知</titl
 
 def setup(tmp_path: Path) -> tuple[DataPaths, RawStore]:
     paths = DataPaths(tmp_path)
-    raw = RawStore(paths.raw_db)
+    raw = paths.raw().open_site("s")
     raw.record_fetch(
         RawFetch(
             "r1",

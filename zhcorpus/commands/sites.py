@@ -55,7 +55,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _saved_pages(args: argparse.Namespace, site_id: str) -> list[tuple[str, bytes, dict]]:
-    """Return (url, body, headers) of saved list pages of a site: --saved files named after it, and raw.db's."""
+    """Return (url, body, headers) of saved list pages of a site: --saved files named after it, and the raw store's."""
     from db.raw import read_list_pages
     from jobs.config import data_paths
 
@@ -64,8 +64,8 @@ def _saved_pages(args: argparse.Namespace, site_id: str) -> list[tuple[str, byte
         folder = Path(args.saved)
         files = sorted(folder.glob(f"{site_id}*")) if folder.is_dir() else []
         pages += [(f"file://{p}", p.read_bytes(), {}) for p in files]
-    raw_db = data_paths(args.data).raw_db
-    pages += [(row["url"], row["body"], row["headers"]) for row in read_list_pages(raw_db, site_id, limit=2)]
+    site_file = data_paths(args.data).raw().site_path(site_id)
+    pages += [(row["url"], row["body"], row["headers"]) for row in read_list_pages(site_file, site_id, limit=2)]
     return pages
 
 
@@ -182,7 +182,7 @@ def _try_live(site, args: argparse.Namespace) -> list[dict]:
             summary = crawl_site(
                 site.id,
                 "dry-run",
-                data_paths(args.data).raw_db,
+                data_paths(args.data).raw().site_path(site.id),
                 registry=registry_path,
                 proxy_url=srv.proxy_url if srv else None,
                 timeout_s=args.timeout,
