@@ -26,6 +26,7 @@ from typing import Any
 
 from crawlers.pipelines import RAW_WRITER
 from crawlers.run import summarize_stats
+from crawlers.settings import BASE_SETTINGS
 from crawlers.sites import load_registry
 from db.raw import RawStore, utc_now
 
@@ -44,6 +45,9 @@ REACTOR = "twisted.internet.epollreactor.EPollReactor"
 
 # Settings of the process rather than of one site (the reactor's DNS thread pool serves every crawler).
 PROCESS_SETTINGS: dict[str, Any] = {
+    # The resolver is the process's, installed from these settings, not a site's: without it here a batch
+    # process would resolve with Scrapy's default and reach private addresses (crawlers/safety.py).
+    "TWISTED_DNS_RESOLVER": BASE_SETTINGS["TWISTED_DNS_RESOLVER"],
     "LOG_LEVEL": "INFO",
     "REACTOR_THREADPOOL_MAXSIZE": 20,
     "TELNETCONSOLE_ENABLED": False,

@@ -341,3 +341,20 @@ def test_redirects_and_meta_refreshes_to_another_loopback_name_store_nothing_and
     for cut in ("cut.html", "cut-gzip.html"):
         assert rows[cut]["error"] == "truncated" and rows[cut]["body"] is None and rows[cut]["sha256"] is None
     assert not any(SECRET.encode() in body for body in bodies)
+
+
+def test_batch_processes_resolve_through_the_safe_resolver():
+    # The resolver is installed from the process's settings (crawlers/batch.py), not from any site's.
+    import subprocess
+    import sys
+
+    script = """
+from scrapy.crawler import CrawlerProcess
+from twisted.internet import reactor
+from crawlers.batch import PROCESS_SETTINGS
+process = CrawlerProcess(PROCESS_SETTINGS)
+reactor.callLater(0, lambda: (print(type(reactor.resolver).__name__), reactor.stop()))
+process.start(stop_after_crawl=False, install_signal_handlers=False)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "SafeResolver"
