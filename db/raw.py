@@ -1,4 +1,8 @@
-"""raw.db: exactly what servers sent, one current row per URL, older bodies kept in history."""
+"""raw.db: exactly what servers sent, one current row per URL, older bodies kept in history.
+
+Bodies are stored zstd-compressed (``BodyCodec``) and handed back as sent: readers of ``RawStore`` never see
+the difference, and rows written before compression (``body_codec`` NULL) are read as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import sqlite_utils
+import zstandard
 
 from db.ids import canonical_url, page_id_for, sha256_hex
 from db.runs import RunOwner
@@ -88,6 +95,130 @@ class RawPageRow:
     error: str | None
     first_seen: str
     last_seen: str
+    fetched_at: str | None = None
+    page_type: str = "detail"
+
+
+# Body compression. A site's pages repeat its chrome (head, menus, footer), so a zstd dictionary trained on
+# a site's own bodies compresses them far better than zstd alone on pages of a few KB (bench/RESULTS.md, "Raw
+# body compression"). It is trained when the site has DICT_TRAIN_AT[k] stored bodies (k: dictionaries it has),
+# and the site's stored bodies are then re-encoded with it, so early pages gain too.
+# `body_codec` values: NULL stored as sent (rows from before compression, and bodies it would not shrink);
+# "zstd" a zstd frame; "zstd:<id>" a zstd frame made with the dictionary in raw_dictionaries row <id>.
+ZSTD_LEVEL = 9  # ~30 us for a 5 KB page; higher levels gain under 5% here
+DICT_TRAIN_AT = (32, 256, 2048)  # bodies of a site at which a (better) dictionary is trained
+DICT_SAMPLES = 1024  # the site's latest bodies sampled for training
+DICT_SIZE = 16_384  # bytes at most; stored once per training
+DICT_SAMPLE_SHARE = 8  # ... and at most an eighth of the sampled bytes (zstd needs far more samples than dictionary)
+
+
+class BodyCodec:
+    """Compress bodies for storage and restore them, with a zstd dictionary per site once it pays."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._plain = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+        self._compressors: dict[int, zstandard.ZstdCompressor] = {}
+        self._decompressors: dict[int | None, zstandard.ZstdDecompressor] = {}
+        self._site_dict: dict[str, int | None] = {}  # site -> its latest dictionary id (None: none yet)
+        self._bodies: dict[str, int] = {}  # site -> stored bodies, counted once, then kept up to date
+        self._next_try: dict[str, float] = {}  # site -> body count at which a dictionary is trained next
+
+    def encode(self, site_id: str, body: bytes) -> tuple[bytes, str | None]:
+        """Return (bytes to store, codec): compressed with the site's dictionary if it has one, else plain
+        zstd; the body itself with codec None when compression would not shrink it."""
+        return self._encode_with(self._dictionary_of(site_id), body)
+
+    def _encode_with(self, dict_id: int | None, body: bytes) -> tuple[bytes, str | None]:
+        if dict_id is None:
+            blob, codec = self._plain.compress(body), "zstd"
+        else:
+            blob, codec = self._compressor(dict_id).compress(body), f"zstd:{dict_id}"
+        return (blob, codec) if len(blob) < len(body) else (body, None)
+
+    def decode(self, blob: bytes | None, codec: str | None) -> bytes | None:
+        """Return the body as sent from stored bytes and their codec."""
+        if blob is None or codec is None:
+            return blob
+        if codec == "zstd":
+            return self._decompressor(None).decompress(blob)
+        name, _, dict_id = codec.partition(":")
+        if name != "zstd" or not dict_id.isdigit():
+            raise ValueError(f"unknown body codec {codec!r}")
+        return self._decompressor(int(dict_id)).decompress(blob)
+
+    def count_body(self, site_id: str) -> None:
+        """Note one more stored body of a site (inside the write transaction that stored it), and train the
+        site's next dictionary when it has enough."""
+        if site_id not in self._bodies:
+            sql = "SELECT COUNT(*) FROM raw_pages WHERE site_id = ? AND body IS NOT NULL AND sha256 IS NOT NULL"
+            self._bodies[site_id] = self.db.execute(sql, [site_id]).fetchone()[0]
+            trained = self.db.execute("SELECT COUNT(*) FROM raw_dictionaries WHERE site_id = ?", [site_id]).fetchone()
+            self._next_try[site_id] = DICT_TRAIN_AT[trained[0]] if trained[0] < len(DICT_TRAIN_AT) else float("inf")
+        else:
+            self._bodies[site_id] += 1
+        n = self._bodies[site_id]
+        if n >= self._next_try[site_id]:
+            later = [t for t in DICT_TRAIN_AT if t > n]
+            if self.train(site_id) is None:
+                self._next_try[site_id] = 2 * n  # too few or too small samples: try again when there are more
+            else:
+                self._next_try[site_id] = later[0] if later else float("inf")
+
+    def train(self, site_id: str) -> int | None:
+        """Train a dictionary on a site's latest bodies, store it and re-encode the site's stored bodies with
+        it where that makes them smaller; return its id (None: training failed, nothing changed)."""
+        sql = """SELECT body, body_codec FROM raw_pages WHERE site_id = ? AND body IS NOT NULL AND sha256 IS NOT NULL
+                 ORDER BY fetched_at DESC LIMIT ?"""
+        samples = [self.decode(b, c) for b, c in self.db.execute(sql, [site_id, DICT_SAMPLES]).fetchall()]
+        size = min(DICT_SIZE, sum(map(len, samples)) // DICT_SAMPLE_SHARE)
+        try:
+            trained = zstandard.train_dictionary(size, samples)
+        except zstandard.ZstdError:
+            return None
+        cursor = self.db.execute(
+            "INSERT INTO raw_dictionaries (site_id, dictionary, samples, trained_at) VALUES (?, ?, ?, ?)",
+            [site_id, trained.as_bytes(), len(samples), utc_now()],
+        )
+        dict_id = cursor.lastrowid
+        self._site_dict[site_id] = dict_id
+        self._reencode(site_id, dict_id)
+        return dict_id
+
+    def _reencode(self, site_id: str, dict_id: int) -> None:
+        """Re-encode a site's current bodies with a new dictionary where it shrinks them (checked by decoding
+        back: the bytes as sent never change). Earlier dictionaries stay: history rows still use them."""
+        sql = "SELECT id, body, body_codec FROM raw_pages WHERE site_id = ? AND body IS NOT NULL"
+        updates = []
+        for page_id, blob, codec in self.db.execute(sql, [site_id]).fetchall():
+            body = self.decode(blob, codec)
+            new_blob, new_codec = self._encode_with(dict_id, body)
+            if new_codec is not None and len(new_blob) < len(blob) and self.decode(new_blob, new_codec) == body:
+                updates.append((new_blob, new_codec, page_id))
+        self.db.conn.executemany("UPDATE raw_pages SET body = ?, body_codec = ? WHERE id = ?", updates)
+
+    def _dictionary_of(self, site_id: str) -> int | None:
+        if site_id not in self._site_dict:
+            row = self.db.execute("SELECT MAX(id) FROM raw_dictionaries WHERE site_id = ?", [site_id]).fetchone()
+            self._site_dict[site_id] = row[0]
+        return self._site_dict[site_id]
+
+    def _dictionary(self, dict_id: int) -> zstandard.ZstdCompressionDict:
+        row = self.db.execute("SELECT dictionary FROM raw_dictionaries WHERE id = ?", [dict_id]).fetchone()
+        if row is None:
+            raise ValueError(f"body compressed with dictionary {dict_id}, which raw_dictionaries lacks")
+        return zstandard.ZstdCompressionDict(row[0])
+
+    def _compressor(self, dict_id: int) -> zstandard.ZstdCompressor:
+        if dict_id not in self._compressors:
+            self._compressors[dict_id] = zstandard.ZstdCompressor(level=ZSTD_LEVEL, dict_data=self._dictionary(dict_id))
+        return self._compressors[dict_id]
+
+    def _decompressor(self, dict_id: int | None) -> zstandard.ZstdDecompressor:
+        if dict_id not in self._decompressors:
+            d = None if dict_id is None else self._dictionary(dict_id)
+            self._decompressors[dict_id] = zstandard.ZstdDecompressor(dict_data=d)
+        return self._decompressors[dict_id]
 
 
 def _known_pages(db, site_id: str) -> dict[str, KnownPage]:
@@ -128,6 +259,7 @@ class RawStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.db = open_raw(self.path)
+        self.codec = BodyCodec(self.db)
 
     def close(self) -> None:
         """Close the connection."""
@@ -292,6 +424,7 @@ class RawStore:
         row = self._row(page_id, url, fetch, existing)
         if existing is None or existing["sha256"] is None:
             pages.upsert(row, pk="id")
+            self.codec.count_body(fetch.site_id)
             return NEW
         if existing["sha256"] == row["sha256"]:
             pages.update(
@@ -305,7 +438,8 @@ class RawStore:
                 "sha256": existing["sha256"],
                 "status": existing["status"],
                 "headers": existing["headers"],
-                "body": existing["body"],
+                "body": existing["body"],  # moved as stored: compressed or not, with its codec
+                "body_codec": existing.get("body_codec"),
                 "fetched_at": existing["fetched_at"],
                 "run_id": existing["run_id"],
                 "replaced_at": fetch.fetched_at,
@@ -313,12 +447,13 @@ class RawStore:
             pk=("page_id", "sha256"),
         )
         pages.upsert({**row, "changed_at": fetch.fetched_at}, pk="id")
+        self.codec.count_body(fetch.site_id)
         return CHANGED
 
-    @staticmethod
-    def _row(page_id: str, url: str, fetch: RawFetch, existing: dict | None) -> dict:
+    def _row(self, page_id: str, url: str, fetch: RawFetch, existing: dict | None) -> dict:
         headers = {k.lower(): v for k, v in fetch.headers.items()}
         body = fetch.body
+        blob, codec = self.codec.encode(fetch.site_id, body) if body else (body, None)
         return {
             "id": page_id,
             "url": url,
@@ -327,7 +462,8 @@ class RawStore:
             "final_url": fetch.final_url,
             "status": fetch.status,
             "headers": json.dumps(headers, ensure_ascii=False, sort_keys=True),
-            "body": body,
+            "body": blob,
+            "body_codec": codec,
             "sha256": sha256_hex(body) if body is not None and fetch.status and fetch.status < 300 else None,
             "size": len(body) if body is not None else None,
             "etag": headers.get("etag"),
@@ -530,24 +666,57 @@ class RawStore:
         return True
 
     def pages(self, page_ids: list[str]) -> Iterator[RawPageRow]:
-        """Yield the stored raw pages for the given ids (bodies included)."""
+        """Yield the stored raw pages for the given ids (bodies included, as sent)."""
         if not page_ids:
             return
         sql = f"SELECT * FROM raw_pages WHERE id IN ({','.join('?' * len(page_ids))}) ORDER BY id"
         for row in self.db.query(sql, page_ids):
-            yield RawPageRow(
-                id=row["id"],
-                url=row["url"],
-                site_id=row["site_id"],
-                final_url=row["final_url"],
-                status=row["status"],
-                headers=json.loads(row["headers"] or "{}"),
-                body=row["body"],
-                sha256=row["sha256"],
-                error=row["error"],
-                first_seen=row["first_seen"],
-                last_seen=row["last_seen"],
-            )
+            yield self._page_row(row)
+
+    def iter_responses(self, *, sites: list[str] | None = None, batch_size: int = 200) -> Iterator[RawPageRow]:
+        """Yield every stored page that got a response (list and detail pages, any status), in id order,
+        ``batch_size`` rows at a time so memory stays flat."""
+        where, params = "status IS NOT NULL AND id > ?", []
+        if sites:
+            where += f" AND site_id IN ({','.join('?' * len(sites))})"
+            params = list(sites)
+        last = ""
+        while True:
+            sql = f"SELECT * FROM raw_pages WHERE {where} ORDER BY id LIMIT ?"
+            rows = list(self.db.query(sql, [last, *params, batch_size]))
+            if not rows:
+                return
+            for row in rows:
+                yield self._page_row(row)
+            last = rows[-1]["id"]
+
+    def history(self, page_id: str) -> list[dict]:
+        """Return the earlier bodies of a page (sha256, status, headers, body as sent, fetched_at, replaced_at),
+        oldest first."""
+        sql = "SELECT * FROM raw_history WHERE page_id = ? ORDER BY replaced_at, sha256"
+        out = []
+        for row in self.db.query(sql, [page_id]):
+            row["body"] = self.codec.decode(row["body"], row.pop("body_codec"))
+            row["headers"] = json.loads(row["headers"] or "{}")
+            out.append(row)
+        return out
+
+    def _page_row(self, row: dict) -> RawPageRow:
+        return RawPageRow(
+            id=row["id"],
+            url=row["url"],
+            site_id=row["site_id"],
+            final_url=row["final_url"],
+            status=row["status"],
+            headers=json.loads(row["headers"] or "{}"),
+            body=self.codec.decode(row["body"], row["body_codec"]),
+            sha256=row["sha256"],
+            error=row["error"],
+            first_seen=row["first_seen"],
+            last_seen=row["last_seen"],
+            fetched_at=row["fetched_at"],
+            page_type=row["page_type"],
+        )
 
     def record_clean_outcomes(self, outcomes: list[dict]) -> None:
         """Store what the clean stage decided for each page (documents, dropped or duplicate)."""

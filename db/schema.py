@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS raw_pages (
     status        INTEGER,
     headers       TEXT,
     body          BLOB,
+    body_codec    TEXT,
     sha256        TEXT,
     size          INTEGER,
     etag          TEXT,
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS raw_history (
     status      INTEGER,
     headers     TEXT,
     body        BLOB,
+    body_codec  TEXT,
     fetched_at  TEXT,
     run_id      TEXT,
     replaced_at TEXT NOT NULL,
@@ -97,6 +99,14 @@ CREATE TABLE IF NOT EXISTS clean_status (
     listing_digest   TEXT,
     error            TEXT
 );
+CREATE TABLE IF NOT EXISTS raw_dictionaries (
+    id         INTEGER PRIMARY KEY,
+    site_id    TEXT NOT NULL,
+    dictionary BLOB NOT NULL,
+    samples    INTEGER NOT NULL,
+    trained_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS raw_dictionaries_site ON raw_dictionaries (site_id);
 """
 
 # List evidence and list-walk state (the crawler's CMS adapters and resumable walk): separate from the tables
@@ -154,6 +164,10 @@ RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
     },
     # Who runs a crawl and whether it is alive (db/runs.py), so the next run closes a killed one as interrupted.
     "crawl_runs": {"status": "TEXT", "host": "TEXT", "pid": "INTEGER", "pid_started": "TEXT", "heartbeat_at": "TEXT"},
+    # Compressed bodies (db/raw.py BodyCodec): how `body` is encoded; NULL on rows stored as sent, which
+    # every row written before compression is, so old files stay readable without rewriting them.
+    "raw_pages": {"body_codec": "TEXT"},
+    "raw_history": {"body_codec": "TEXT"},
 }
 
 CORPUS_DDL = """

@@ -32,8 +32,7 @@ def test_outcomes_sequence(tmp_path):
     (page_id,) = list(store.stale_page_reasons("v1"))
     (page,) = store.pages([page_id])
     assert page.body == b"<html>v2</html>", "a 500 must not overwrite the good body"
-    history = list(store.db.query("SELECT body FROM raw_history"))
-    assert [h["body"] for h in history] == [b"<html>v1</html>"]
+    assert [h["body"] for h in store.history(page_id)] == [b"<html>v1</html>"]
     counts = store.run_counts("run1")["qingzhou-mzj"]
     assert counts["detail_pages_new"] == 1 and counts["detail_pages_changed"] == 1
     assert counts["not_modified"] == 1 and counts["errors"] == 1
