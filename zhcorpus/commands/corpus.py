@@ -197,11 +197,25 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export documents as JSON Lines (stdout or --output) or Parquet (--output)."""
-    from db.corpus import CorpusStore
-    from zhcorpus.export import export
+    """Export documents as JSON Lines (stdout or --output) or Parquet (--output), or raw pages as WARC."""
+    from zhcorpus.export import export, export_warc
 
-    corpus = CorpusStore(data_paths(args.data).corpus_db, readonly=True)
+    paths = data_paths(args.data)
+    if args.format == "warc":
+        if args.canonical_only:
+            raise CommandError("--canonical-only selects documents; warc exports raw pages (use --site)")
+        if not args.output:
+            raise CommandError("warc is binary: give --output FILE (.warc.gz, or .warc for no compression)")
+        if not paths.raw_db.exists():
+            raise CommandError(f"{paths.raw_db} does not exist: run `zhcorpus crawl` first")
+        count = export_warc(paths.raw_db, Path(args.output), sites=args.sites, with_history=args.with_history)
+        print(f"exported {count} response records to {args.output}", file=sys.stderr)
+        return 0
+    if args.sites or args.with_history:
+        raise CommandError("--site and --with-history apply to --format warc")
+    from db.corpus import CorpusStore
+
+    corpus = CorpusStore(paths.corpus_db, readonly=True)
     try:
         try:
             count = export(
@@ -268,8 +282,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("export", help="export documents as JSON Lines or Parquet")
-    p.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl")
+    p = sub.add_parser("export", help="export documents as JSON Lines or Parquet, or raw pages as WARC")
+    p.add_argument("--format", choices=["jsonl", "parquet", "warc"], default="jsonl")
     p.add_argument("--canonical-only", action="store_true", help="one document per notice: skip duplicates")
-    p.add_argument("--output", "-o", help="output file (required for parquet; jsonl defaults to stdout)")
+    p.add_argument("--output", "-o", help="output file (required for parquet and warc; jsonl defaults to stdout)")
+    p.add_argument("--site", dest="sites", action="append", metavar="SITE", help="warc: only this site (repeatable)")
+    p.add_argument("--with-history", action="store_true", help="warc: also earlier bodies of changed pages")
     p.set_defaults(func=cmd_export)
