@@ -1,4 +1,4 @@
-"""corpus.db: clean documents for downstream tools, with a trigram FTS index."""
+"""corpus.db: clean documents for downstream tools, with full-text search for terms of any length."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from db.schema import CORPUS_ADDED_COLUMNS, FTS_TABLE
+from db import search
+from db.schema import CORPUS_ADDED_COLUMNS, FTS_TABLE, SHORT_FTS_TABLE
 from db.store import open_corpus, open_readonly, transaction
 
 # Columns compared to decide whether an upsert would change anything (idempotent re-cleans).
@@ -22,8 +23,10 @@ LIVE_COLUMNS = [*DOCUMENT_COLUMNS, "withdrawn_at", "withdrawn_reason"]
 # The reason recorded on a part of a compilation page that no longer yields it, while the page yields others.
 PART_GONE = "part_gone"
 
-# FTS5's trigram tokenizer needs at least three characters; shorter queries fall back to LIKE.
-TRIGRAM_MIN_CHARS = 3
+# FTS5's trigram tokenizer needs at least three characters; shorter terms use the short index (db/search.py).
+TRIGRAM_MIN_CHARS = search.SHORT_TERM_MAX + 1
+# Columns the search indexes hold: a change to one re-indexes the document.
+SEARCH_COLUMNS = ("title", "text_hans")
 
 
 class CorpusStore:
@@ -32,6 +35,9 @@ class CorpusStore:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self.db = open_readonly(self.path) if readonly else open_corpus(self.path)
+        if not readonly:
+            with transaction(self.db):
+                search.ensure_short_index(self.db)
 
     def close(self) -> None:
         """Close the connection."""
@@ -62,12 +68,18 @@ class CorpusStore:
                 row["id"]: row
                 for row in self.db.query(f"SELECT * FROM documents WHERE raw_page_id IN ({marks})", page_ids)
             }
+            rowids = {
+                row[0]: row[1]
+                for row in self.db.execute(f"SELECT id, rowid FROM documents WHERE raw_page_id IN ({marks})", page_ids)
+            }
             new_ids = {doc["id"] for doc in documents}
+            unindex, index = [], []  # (rowid, title, text_hans) for the short search index
             for doc in documents:
                 doc = {**doc, "withdrawn_at": None, "withdrawn_reason": None}
                 old = existing.get(doc["id"])
                 if old is None:
                     table.insert(doc)
+                    index.append((table.last_rowid, doc["title"], doc["text_hans"]))
                     counts["inserted"] += 1
                 # a column the new row leaves out keeps its stored value
                 elif any(old[col] != doc[col] for col in LIVE_COLUMNS if col in doc):
@@ -75,6 +87,9 @@ class CorpusStore:
                         self._keep_version(old, replaced_at=doc["last_seen"])
                         counts["versions_kept"] += 1
                     table.update(doc["id"], doc)
+                    if any(old[col] != doc[col] for col in SEARCH_COLUMNS):
+                        unindex.append((rowids[doc["id"]], old["title"], old["text_hans"]))
+                        index.append((rowids[doc["id"]], doc["title"], doc["text_hans"]))
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
@@ -96,6 +111,9 @@ class CorpusStore:
                     },
                 )
                 counts["withdrawn"] += 1
+            # withdrawn documents stay in documents, so in both search indexes (search leaves them out by default)
+            search.delete_rows(self.db, unindex)
+            search.add_rows(self.db, index)
         return counts
 
     def _keep_version(self, old: dict, *, replaced_at: str) -> None:
@@ -263,35 +281,60 @@ class CorpusStore:
 
     def iter_documents(self, *, canonical_only: bool = False, batch_size: int = 1000) -> Iterator[list[dict]]:
         """Yield documents in id order, `batch_size` rows at a time, JSON columns parsed."""
-        source = "canonical_documents" if canonical_only else "documents"
+        # documents, not the canonical_documents view: its leading rowid is the FTS key, no document column
+        where = "is_canonical = 1 AND id > ?" if canonical_only else "id > ?"
         last_id = ""
         while True:
-            rows = list(
-                self.db.query(f"SELECT * FROM {source} WHERE id > ? ORDER BY id LIMIT ?", [last_id, batch_size])
-            )
+            sql = f"SELECT * FROM documents WHERE {where} ORDER BY id LIMIT ?"
+            rows = list(self.db.query(sql, [last_id, batch_size]))
             if not rows:
                 return
             yield [decode_json_columns(row) for row in rows]
             last_id = rows[-1]["id"]
 
-    def search(self, query: str, *, limit: int = 20) -> list[dict]:
-        """Return matching documents (id, site, title, url, snippet), best first."""
+    def search(
+        self, query: str, *, limit: int = 20, canonical_only: bool = False, include_withdrawn: bool = False
+    ) -> list[dict]:
+        """Return matching documents (id, site, title, url, published_at, snippet): a term of three
+        characters or more through the trigram index, best first; a shorter one through the short index
+        (db/search.py), newest first. Withdrawn notices are left out unless ``include_withdrawn`` (the
+        canonical view never holds them)."""
         query = query.strip()
         if not query:
             raise ValueError("empty search query")
+        if canonical_only:
+            source = "canonical_documents"
+        elif include_withdrawn:
+            source = "documents"
+        else:
+            source = "(SELECT rowid, * FROM documents WHERE withdrawn_at IS NULL)"
         if len(query) >= TRIGRAM_MIN_CHARS:
             # Quote the query so FTS5 treats it as one phrase, not syntax.
-            phrase = '"' + query.replace('"', '""') + '"'
             sql = f"""
                 SELECT d.id, d.site_id, d.title, d.url, d.published_at,
                        snippet({FTS_TABLE}, 1, '【', '】', '…', 24) AS snippet
-                FROM {FTS_TABLE} JOIN documents d ON d.rowid = {FTS_TABLE}.rowid
+                FROM {FTS_TABLE} JOIN {source} d ON d.rowid = {FTS_TABLE}.rowid
                 WHERE {FTS_TABLE} MATCH ? ORDER BY rank LIMIT ?"""
-            return list(self.db.query(sql, [phrase, limit]))
-        sql = """SELECT id, site_id, title, url, published_at, substr(text_hans, 1, 60) AS snippet
-                 FROM documents WHERE title LIKE ? OR text_hans LIKE ? ORDER BY published_at DESC LIMIT ?"""
-        like = f"%{query}%"
-        return list(self.db.query(sql, [like, like, limit]))
+            return list(self.db.query(sql, [search.fts_phrase(query), limit]))
+        sql = f"""SELECT d.id, d.site_id, d.title, d.url, d.published_at, d.text_hans
+                  FROM {SHORT_FTS_TABLE} s JOIN {source} d ON d.rowid = s.rowid
+                  WHERE {SHORT_FTS_TABLE} MATCH ? ORDER BY d.published_at DESC, d.id LIMIT ?"""
+        hits = []
+        for row in self.db.query(sql, [search.fts_phrase(query), limit]):
+            row["snippet"] = _snippet(row.pop("text_hans"), query)
+            hits.append(row)
+        return hits
+
+
+def _snippet(text: str, term: str, width: int = 24) -> str:
+    """Return the text around the term's first occurrence with the term in 【】 (as FTS5's snippet marks it)."""
+    at = text.find(term)
+    if at < 0:  # the term is in the title only
+        return text[: 2 * width] + ("…" if len(text) > 2 * width else "")
+    start, end = max(0, at - width), at + len(term) + width
+    head = "…" if start else ""
+    tail = "…" if end < len(text) else ""
+    return f"{head}{text[start:at]}【{term}】{text[at + len(term) : end]}{tail}"
 
 
 def decode_json_columns(row: dict) -> dict:

@@ -6,7 +6,7 @@ Every table and column here is documented in db/SCHEMA.md; tests/db/test_schema_
 from __future__ import annotations
 
 RAW_SCHEMA_VERSION = 1
-CORPUS_SCHEMA_VERSION = 2
+CORPUS_SCHEMA_VERSION = 3
 
 RAW_DDL = """
 CREATE TABLE IF NOT EXISTS crawl_runs (
@@ -249,13 +249,20 @@ CREATE TABLE IF NOT EXISTS dedup_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- one- and two-character terms (db/search.py): Han unigrams and bigrams, contentless, kept by db/corpus.py
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_short_fts USING fts5(
+    title, text_hans, content='', detail=none, tokenize='unicode61'
+);
 """
 
 # Views of corpus.db, name -> SELECT. A view whose stored definition differs is dropped and made again when the
 # file is opened (CREATE VIEW IF NOT EXISTS would keep an old definition), after CORPUS_ADDED_COLUMNS.
 CORPUS_VIEWS: dict[str, str] = {
-    # One live document per notice: reposts, duplicates and withdrawn notices left out.
-    "canonical_documents": "SELECT * FROM documents WHERE is_canonical = 1 AND withdrawn_at IS NULL",
+    # One live document per notice: reposts, duplicates and withdrawn notices left out. rowid first: the key of the
+    # FTS indexes (documents_fts, documents_short_fts), so the view is searchable.
+    "canonical_documents": (
+        "SELECT documents.rowid AS rowid, * FROM documents WHERE is_canonical = 1 AND withdrawn_at IS NULL"
+    ),
 }
 
 # Upgrades of an existing corpus.db, by the version they bring it to (PRAGMA user_version).
@@ -267,6 +274,9 @@ CORPUS_MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE documents ADD COLUMN is_canonical INTEGER NOT NULL DEFAULT 1",
         "ALTER TABLE documents DROP COLUMN duplicate_of",
     ],
+    # 3 (search for every reader): canonical_documents gains the rowid the FTS indexes join on (CORPUS_VIEWS
+    # recreates it); documents_short_fts is created by the DDL and filled once by db/search.py.
+    3: ["DROP VIEW IF EXISTS canonical_documents"],
 }
 
 # Columns added to corpus.db tables, applied idempotently to new and old files alike when CorpusStore opens
@@ -292,6 +302,8 @@ CORPUS_ADDED_COLUMNS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 # FTS5 over title and the simplified text; trigram because Chinese has no spaces between words.
+# Terms shorter than three characters are found in SHORT_FTS_TABLE (db/search.py).
 FTS_TABLE = "documents_fts"
+SHORT_FTS_TABLE = "documents_short_fts"
 FTS_COLUMNS = ["title", "text_hans"]
 FTS_TOKENIZER = "trigram"

@@ -33,13 +33,14 @@ def actual(db) -> dict[str, set[str]]:
         for row in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')").fetchall()
         if not row[0].startswith("sqlite_")
     ]
+    fts = {name for name in names if name.endswith("_fts")}
     tables = {}
     for name in names:
-        if name.endswith("_fts") or (FTS_SHADOW.search(name) and name.startswith("documents_fts")):
+        if name in fts:
             tables[name] = set()
-            continue
-        tables[name] = {row[1] for row in db.execute(f"PRAGMA table_info([{name}])").fetchall()}
-    return {k: v for k, v in tables.items() if not (k.startswith("documents_fts_"))}
+        elif not (FTS_SHADOW.search(name) and FTS_SHADOW.sub("", name) in fts):  # SQLite's shadow tables
+            tables[name] = {row[1] for row in db.execute(f"PRAGMA table_info([{name}])").fetchall()}
+    return tables
 
 
 @pytest.mark.parametrize("db_name,opener", [("raw.db", open_raw), ("corpus.db", open_corpus)])

@@ -181,7 +181,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     corpus = CorpusStore(data_paths(args.data).corpus_db, readonly=True)
     try:
         try:
-            hits = corpus.search(args.query, limit=args.limit)
+            hits = corpus.search(
+                args.query,
+                limit=args.limit,
+                canonical_only=args.canonical_only,
+                include_withdrawn=args.include_withdrawn,
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
     finally:
@@ -276,9 +281,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_stats)
 
-    p = sub.add_parser("search", help="full-text search (FTS5 trigram) over title and simplified text")
+    p = sub.add_parser("search", help="full-text search over title and simplified text (terms of any length)")
     p.add_argument("query")
     p.add_argument("--limit", type=positive_int, default=20, help="at most this many hits (default 20)")
+    p.add_argument("--canonical-only", action="store_true", help="one document per notice")
+    p.add_argument("--include-withdrawn", action="store_true", help="also notices whose pages no longer yield them")
     p.add_argument("--json", action="store_true", help="one JSON object per hit")
     p.set_defaults(func=cmd_search)
 
