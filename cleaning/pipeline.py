@@ -33,7 +33,7 @@ STEPS: tuple[tuple[str, int, Callable], ...] = (
     ("parts", 2, split_parts),
     ("meta", 3, extract_meta),
     ("script", 2, to_hans),
-    ("dedupkey", 1, content_hash),
+    ("dedupkey", 2, content_hash),  # 2: page furniture is no evidence (cleaning/dedup/furniture.py)
 )
 PIPELINE_VERSION: str = "+".join(f"{name}{version}" for name, version, _ in STEPS)
 _STEP = {name: fn for name, _, fn in STEPS}

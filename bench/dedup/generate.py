@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from bench.dedup import chrome
 from cleaning.text.script import get_converter
 
 # (topic, what is managed, who is served) -- the family's subject.
@@ -373,12 +374,115 @@ def splice(rng: random.Random, parts: list[Notice], k: int) -> dict:
     }
 
 
-def generate(n_docs: int, seed: int = 1, splice_share: float = 0.03) -> list[dict]:
-    """Return about n_docs benchmark documents (shuffled, deterministic for a seed)."""
+def _doc(doc_id: str, text: str, label: str, kind: str, site: str, **extra) -> dict:
+    row = {
+        "id": doc_id,
+        "text": text,
+        "label": label,
+        "site_id": site,
+        "published_at": None,
+        "issuer": None,
+        "doc_number": None,
+        "is_authority_site": False,
+        "script": "hans",
+        "kind": kind,
+    }
+    return {**row, **extra}
+
+
+def chrome_copy(
+    rng: random.Random, text: str, label: str, doc_id: str, related: list[str], year: int, title: str
+) -> dict:
+    """Return a copy of a text carrying another site's chrome (a style drawn from dev and held-out ones)."""
+    heldout = rng.random() < 0.35
+    styles = chrome.HELDOUT_STYLES if heldout else chrome.SITE_STYLES
+    name = rng.choice(sorted(styles))
+    k = rng.randrange(len(chrome.CHROME_SITES))
+    site = chrome.chrome_site(random.Random(f"{name}/{k}"), k)  # a site's chrome is the same on every page
+    head, tail = styles[name](site, rng, year, rng.sample(related, rng.randint(3, 6)))
+    out = chrome.wrap(text, head, tail, title if rng.random() < 0.3 else None)
+    script = "hans"
+    if name == "tw":
+        out, script = get_converter("s2t").convert(out), "hant"
+    return _doc(
+        doc_id,
+        out,
+        label,
+        "chrome_repost",
+        f"chrome-{name}-{k}",
+        chrome_style=name,
+        chrome_heldout=heldout,
+        script=script,
+    )
+
+
+def chrome_class(rng: random.Random, notices: list[Notice], docs: list[dict], n: int) -> list[dict]:
+    """Return about n documents of the chrome class: chrome-carrying copies of the benchmark's notices,
+    news items of sites that share their chrome (and their copies), and name/date/文号 families."""
+    out: list[dict] = []
+    titles = [nt.title for nt in notices]
+    text_of: dict[str, list[str]] = {}
+    for d in docs:
+        if d["kind"] in ("original", "repost"):
+            text_of.setdefault(d["label"], []).append(d["text"])
+    labelled = [nt for nt in notices if nt.label in text_of]
+    k = 0
+    # 1. copies of the notices through other sites' chrome (about half the class)
+    while len(out) < n // 2 and labelled:
+        nt = rng.choice(labelled)
+        base = rng.choice(text_of[nt.label])
+        out.append(chrome_copy(rng, base, nt.label, f"{nt.label}-c{k}", titles, nt.year, nt.title))
+        k += 1
+    # 2. news items: each site's items carry its own chrome (same chrome, different items: never merge)
+    while len(out) < n * 3 // 4:
+        name = rng.choice(sorted(chrome.SITE_STYLES))
+        s = rng.randrange(len(chrome.CHROME_SITES))
+        site = chrome.chrome_site(random.Random(f"{name}/{s}"), s)
+        year = rng.randint(2018, 2024)
+        for _ in range(rng.randint(4, 12)):
+            label = f"news{k}"
+            title, text = chrome.news_item(rng, site.name, year)
+            head, tail = chrome.SITE_STYLES[name](site, rng, year, rng.sample(titles, rng.randint(3, 6)))
+            out.append(_doc(f"{label}-o", chrome.wrap(text, head, tail), label, "news", f"chrome-{name}-{s}"))
+            for r in range(rng.choice([0, 0, 1, 1, 2, 3])):  # copies: plain, or through another site's chrome
+                if rng.random() < 0.5:
+                    out.append(_doc(f"{label}-r{r}", text, label, "news_repost", f"news-mirror{r}"))
+                else:
+                    out.append(chrome_copy(rng, text, label, f"{label}-c{r}", titles, year, title))
+            k += 1
+    # 3. families whose editions differ only in names, dates, figures and 文号 (and their copies)
+    while len(out) < n:
+        issuer, prefix, _ = rng.choice(ISSUERS)
+        year = rng.randint(2018, 2024)
+        editions = []
+        if rng.random() < 0.5:
+            with_number = rng.random() < 0.5
+            for _ in range(rng.randint(3, 6)):
+                editions.append(chrome.appointment_notice(rng, issuer, prefix if with_number else None, year))
+        else:
+            months = sorted(rng.sample(range(1, 13), rng.randint(3, 6)))
+            editions = [chrome.payment_notice(rng, issuer, year, m) for m in months]
+        for title, text in editions:
+            label = f"fam{k}"
+            out.append(_doc(f"{label}-o", text, label, "family", f"fam-{prefix}", is_authority_site=True))
+            for r in range(rng.choice([0, 1, 1, 2])):
+                if rng.random() < 0.5:
+                    out.append(_doc(f"{label}-r{r}", text.replace("，", ","), label, "family_repost", f"fam-m{r}"))
+                else:
+                    out.append(chrome_copy(rng, text, label, f"{label}-c{r}", titles, year, title))
+            k += 1
+    return out
+
+
+def generate(n_docs: int, seed: int = 1, splice_share: float = 0.03, chrome_share: float = 0.0) -> list[dict]:
+    """Return about n_docs benchmark documents (shuffled, deterministic for a seed); ``chrome_share`` of them
+    from the chrome class (``chrome_class``). Without it, the benchmark is the one earlier RESULTS measured."""
     rng = random.Random(seed)
     docs: list[dict] = []
     notices: list[Notice] = []
     fid = 0
+    n_chrome = int(n_docs * chrome_share)
+    n_docs -= n_chrome
     n_splices = int(n_docs * splice_share)
     while len(docs) < n_docs - n_splices:
         first = rng.randint(2017, 2023)
@@ -393,7 +497,13 @@ def generate(n_docs: int, seed: int = 1, splice_share: float = 0.03) -> list[dic
     for k in range(n_splices):
         docs.append(splice(rng, rng.sample(notices, rng.choice([2, 2, 3])), k))
     rng.shuffle(docs)
-    return docs[:n_docs] if len(docs) > n_docs else docs
+    docs = docs[:n_docs] if len(docs) > n_docs else docs
+    if n_chrome:
+        # a stream of its own: the rest of the benchmark stays what it was without the class
+        crng = random.Random(f"chrome/{seed}")
+        docs += chrome_class(crng, notices, docs, n_chrome)
+        crng.shuffle(docs)
+    return docs
 
 
 def iter_jsonl(docs: list[dict]) -> Iterator[str]:
@@ -407,8 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--docs", type=int, default=10000)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--chrome-share", type=float, default=0.0, help="share of documents from the chrome class")
     args = p.parse_args(argv)
-    for line in iter_jsonl(generate(args.docs, args.seed)):
+    for line in iter_jsonl(generate(args.docs, args.seed, chrome_share=args.chrome_share)):
         sys.stdout.write(line + "\n")
     return 0
 

@@ -33,6 +33,14 @@ DOC_PREFIX_CUT_RE = re.compile(r".*[的据照将和及与见于为按依转在�
 DOC_PREFIX_MAX = 8
 # A side whose year mentions are at least this share on years the other side never mentions differs.
 YEAR_CONFLICT_SHARE = 0.5
+# Figures: the numbers of a document's running text (its dense lines: amounts, counts, dates, phone numbers).
+# Editions of one notice family differ in them (another month's 低保 payment, another 公示's birth dates)
+# where reposts keep them: a copy adding a wrapper or dropping a paragraph holds most of the other's
+# figures on one side at least. Two documents with FIGURES_MIN distinct figures or more each, neither
+# holding FIGURES_SHARE of the other's, differ.
+FIGURES_MIN = 4
+FIGURES_SHARE = 0.5
+FIGURE_RE = re.compile(r"[0-9]+")  # ASCII digits: NFKC made full-width ones so
 
 
 @dataclass(frozen=True)
@@ -41,20 +49,24 @@ class Guards:
 
     doc_numbers: frozenset[tuple[str, str, str]] = frozenset()
     years: tuple[tuple[str, int], ...] = ()
+    figures: frozenset[str] = frozenset()
 
     def to_json(self) -> str:
         """Return the guards as compact JSON (the ``guards`` row column)."""
-        return json.dumps(
-            {"doc_numbers": sorted(map(list, self.doc_numbers)), "years": dict(self.years)},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        data: dict = {"doc_numbers": sorted(map(list, self.doc_numbers)), "years": dict(self.years)}
+        if self.figures:
+            data["figures"] = sorted(self.figures)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Guards:
         """Return guards parsed from ``to_json`` output."""
         data = json.loads(text)
-        return cls(frozenset(tuple(d) for d in data["doc_numbers"]), tuple(sorted(data["years"].items())))
+        return cls(
+            frozenset(tuple(d) for d in data["doc_numbers"]),
+            tuple(sorted(data["years"].items())),
+            frozenset(data.get("figures", ())),
+        )
 
     # derived once per object: guards are compared for every candidate pair
     @cached_property
@@ -113,12 +125,18 @@ def extract_years(folded: str) -> dict[str, int]:
     return _scan_guards(folded)[1]
 
 
-def extract_guards(folded: str, doc_number: str | None = None) -> Guards:
-    """Return the guards of a folded text plus its page's own 文号 (meta), if any."""
+def extract_figures(running_text: str) -> frozenset[str]:
+    """Return the distinct numbers of running text, without leading zeros (see FIGURES_MIN)."""
+    return frozenset(m.lstrip("0") or "0" for m in FIGURE_RE.findall(running_text))
+
+
+def extract_guards(folded: str, doc_number: str | None = None, running_text: str = "") -> Guards:
+    """Return the guards of a folded text plus its page's own 文号 (meta), if any, and the figures of its
+    running text (its dense lines)."""
     numbers, years = _scan_guards(folded)
     if doc_number:
         numbers += extract_doc_numbers(fold_texts([doc_number])[0])
-    return Guards(frozenset(numbers), tuple(sorted(years.items())))
+    return Guards(frozenset(numbers), tuple(sorted(years.items())), extract_figures(running_text))
 
 
 def guard_conflict(a: Guards, b: Guards) -> str | None:
@@ -127,6 +145,7 @@ def guard_conflict(a: Guards, b: Guards) -> str | None:
     文号: they conflict when they share none and some pair has the same issuer prefix (same series,
     another number: next year's edition), so a forwarding wrapper with its own 文号 still matches.
     Years: one side has at least half of its year mentions on years the other never mentions.
+    Figures: neither side holds half of the other's running-text numbers (FIGURES_MIN, FIGURES_SHARE).
     """
     if a.doc_numbers and b.doc_numbers and not (a.doc_numbers & b.doc_numbers) and a.prefixes & b.prefixes:
         return "doc_number"
@@ -136,6 +155,11 @@ def guard_conflict(a: Guards, b: Guards) -> str | None:
             alien = sum(n for y, n in this.years if y not in seen)
             if alien and alien >= YEAR_CONFLICT_SHARE * this.year_total:
                 return "year"
+    fa, fb = a.figures, b.figures
+    if len(fa) >= FIGURES_MIN and len(fb) >= FIGURES_MIN:
+        shared = len(fa & fb)
+        if shared < FIGURES_SHARE * len(fa) and shared < FIGURES_SHARE * len(fb):
+            return "figures"
     return None
 
 

@@ -21,7 +21,7 @@ HOST_MIN_EXTRA = 3
 
 # Bump when signatures, anchors or guards change meaning: persisted index rows of another version are
 # rebuilt from the documents (jobs.dedup), never mixed with new ones.
-INDEX_VERSION = 3
+INDEX_VERSION = 4  # 4: keys without page furniture, figures guard
 
 CANONICAL_REASONS = ("only_member", "authority_site", "earliest_published", "most_complete", "lowest_id")
 

@@ -1,14 +1,16 @@
 """Dedup keys: texts folded for finding duplicates (width, script, case, spaces, punctuation), digits kept.
 
 ``fold_texts`` applies NFKC, OpenCC t2s and case folding, punctuation kept (what the guards scan);
-``strip_folded`` drops punctuation, symbols, separators and control characters (the key the signatures
-shingle). Years and 文号 differ between look-alike notices, so digits stay. Only for finding duplicates:
-stored text is never normalised this way. Part of the dedup engine (``cleaning/dedup.py``).
+``evidence_texts`` does the same after dropping page furniture (``cleaning.dedup.furniture``: lines the
+extractor would call chrome never count as evidence); ``strip_folded`` drops punctuation, symbols, separators
+and control characters (the key the signatures shingle). Years and 文号 differ between look-alike notices, so
+digits stay. Only for finding duplicates: stored text is never normalised this way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -16,6 +18,7 @@ from functools import cache
 
 import numpy as np
 
+from cleaning.dedup.furniture import evidence_lines as furniture_lines
 from cleaning.text.script import get_converter
 
 # Unicode categories dropped from the key: punctuation, symbols, separators, control/format.
@@ -76,7 +79,7 @@ def _flag_texts(cps: np.ndarray, texts: Sequence[str], bit: int) -> list[bool]:
     return (np.bincount(np.searchsorted(ends, where, side="right"), minlength=len(texts)) > 0).tolist()
 
 
-def fold_texts(texts: Sequence[str]) -> list[str]:
+def fold_texts(texts: Sequence[str], *, casefold: bool = True) -> list[str]:
     """Return each text NFKC-folded, simplified (OpenCC t2s) and case-folded, punctuation kept."""
     t2s = get_converter("t2s")
     # full-width forms (U+FF01..FF5E) and the ideographic space to ASCII in one numpy pass: NFKC's work
@@ -96,8 +99,30 @@ def fold_texts(texts: Sequence[str]) -> list[str]:
         if not unicodedata.is_normalized("NFKC", text):
             text = unicodedata.normalize("NFKC", text)
             need = _flag_texts(_code_points([text]), [text], _T2S)[0]
-        out.append((t2s.convert(text) if need else text).casefold())
+        text = t2s.convert(text) if need else text
+        out.append(text.casefold() if casefold else text)
     return out
+
+
+# What the furniture rules see of a folded text: sentence punctuation full-width again (NFKC made it ASCII;
+# a copy may have had ASCII punctuation to begin with), as the extractor's rules and line tests expect it.
+_RULE_VIEW = str.maketrans({",": "，", ";": "；", "!": "！", "?": "？"})
+_FULL_STOP = re.compile(r"\.(?!\d)")  # a full stop, not a decimal point
+
+
+def evidence_lines(texts: Sequence[str]) -> list[list[str]]:
+    """Return each text's lines without page furniture (``cleaning.dedup.furniture``), NFKC-folded and
+    simplified, sentence punctuation full-width, not case-folded: the line rules see them so (rules in
+    simplified script also catch 相關連結; Copyright keeps its case)."""
+    out = []
+    for text in fold_texts(texts, casefold=False):
+        out.append(furniture_lines(_FULL_STOP.sub("。", text.translate(_RULE_VIEW))))
+    return out
+
+
+def evidence_texts(texts: Sequence[str]) -> list[str]:
+    """Return each text folded as ``fold_texts`` does, without its page furniture (see ``evidence_lines``)."""
+    return ["\n".join(lines).casefold() for lines in evidence_lines(texts)]
 
 
 def strip_folded(folded: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -120,8 +145,9 @@ def strip_folded(folded: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarr
 
 
 def dedup_key(text: str) -> str:
-    """Return text NFKC-folded, simplified, lower-cased, without whitespace or punctuation."""
-    return strip_folded(fold_texts([text]))[0][0]
+    """Return text without page furniture, NFKC-folded, simplified, lower-cased, without whitespace or
+    punctuation."""
+    return strip_folded(evidence_texts([text]))[0][0]
 
 
 def hash_key(key: str) -> str:

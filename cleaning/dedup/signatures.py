@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from cleaning.dedup import minhash
+from cleaning.dedup.furniture import dense_lines
 from cleaning.dedup.guards import Guards, extract_guards
-from cleaning.dedup.keys import fold_texts, hash_key, strip_folded
+from cleaning.dedup.keys import evidence_lines, fold_texts, hash_key, strip_folded
 
 NO_ANCHORS = np.zeros(0, dtype=np.uint64)
 
@@ -51,7 +52,8 @@ def compute_signatures(
 ) -> list[Signature]:
     """Return the signatures of several documents (vectorised; same result as one by one); documents whose
     key is shorter than ``min_chars`` get no MinHash and no anchors."""
-    folded = fold_texts([d.text for d in docs])
+    lines = evidence_lines([d.text for d in docs])
+    folded = ["\n".join(ls).casefold() for ls in lines]
     keys, cps, key_lengths = strip_folded(folded)
     heads = fold_texts([f"{d.title}\n{d.doc_number or ''}" for d in docs])
     batch = minhash.shingle_hashes(keys, ngram)
@@ -61,7 +63,7 @@ def compute_signatures(
     out = []
     for i, doc in enumerate(docs):
         key = keys[i]
-        guards = extract_guards(heads[i] + "\n" + folded[i], None)
+        guards = extract_guards(heads[i] + "\n" + folded[i], None, "\n".join(dense_lines(lines[i])))
         long_enough = len(key) >= min_chars and offsets[i + 1] > offsets[i]
         anchors = anchors_of[i] if long_enough else NO_ANCHORS
         out.append(Signature(doc.id, hash_key(key)[:16], len(key), sigs[i] if long_enough else None, anchors, guards))
