@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from db import search
+from db.dedup_index import StoredIndex, apply_changes
 from db.schema import CORPUS_ADDED_COLUMNS, FTS_TABLE, SHORT_FTS_TABLE
 from db.store import open_corpus, open_readonly, transaction
 
@@ -148,9 +149,9 @@ class CorpusStore:
         return len(updates)
 
     # -- near-duplicate clusters ------------------------------------------------------------------
-    def signature_rows(self) -> list[dict]:
-        """Return the persisted dedup index rows in insertion order."""
-        return list(self.db.query("SELECT * FROM dedup_signatures ORDER BY seq"))
+    def dedup_store(self) -> StoredIndex:
+        """Return the on-disk dedup index (db/dedup_index.py) over this corpus.db."""
+        return StoredIndex(self.db)
 
     def documents_needing_dedup(self) -> list[dict]:
         """Return live documents without a signature, whose text changed since it, or left out of their cluster (a
@@ -171,8 +172,16 @@ class CorpusStore:
     def reset_dedup(self) -> None:
         """Forget every signature, link and cluster (for a rebuild); documents become unplaced."""
         with transaction(self.db):
-            for table in ("dedup_signatures", "document_links", "clusters", "dedup_state"):
+            for table in (
+                "dedup_signatures",
+                "dedup_bands",
+                "dedup_anchors",
+                "dedup_host_anchors",
+                "document_links",
+                "clusters",
+            ):
                 self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("DELETE FROM dedup_state WHERE key IN ('index_version', 'next_seq')")
             self.db.execute("UPDATE documents SET cluster_id = NULL, is_canonical = 1")
 
     def signatures_without_document(self) -> list[dict]:
@@ -183,28 +192,25 @@ class CorpusStore:
 
     def apply_dedup(
         self,
+        changes,
         removed_ids: list[str],
-        signature_rows: list[dict],
         links: list[dict],
         linked_ids: list[str],
         clusters: list[dict],
         index_version: int,
+        next_seq: int,
     ) -> None:
-        """Write one dedup run in one transaction: signatures, links, clusters and canonical flags."""
+        """Write one dedup run in one transaction: the index's changes (``IndexChanges``: rows, buckets,
+        postings), links, clusters and canonical flags."""
         with transaction(self.db):
             self.db["dedup_state"].upsert({"key": "index_version", "value": str(index_version)}, pk="key")
-            gone = removed_ids + [row["id"] for row in signature_rows]
-            for start in range(0, len(gone), 500):
-                chunk = gone[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                self.db.execute(f"DELETE FROM dedup_signatures WHERE id IN ({marks})", chunk)
+            apply_changes(self.db, changes, next_seq=next_seq)
             for start in range(0, len(removed_ids + linked_ids), 500):
                 chunk = (removed_ids + linked_ids)[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 self.db.execute(
                     f"DELETE FROM document_links WHERE from_id IN ({marks}) OR to_id IN ({marks})", chunk + chunk
                 )
-            self.db["dedup_signatures"].insert_all(signature_rows, pk="seq")
             self.db["document_links"].upsert_all(links, pk=("from_id", "to_id", "relation"))
             for cluster in clusters:
                 members = cluster.pop("member_ids")

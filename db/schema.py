@@ -243,8 +243,29 @@ CREATE TABLE IF NOT EXISTS dedup_signatures (
     guards       TEXT NOT NULL,
     site_id      TEXT,
     published_at TEXT,
-    is_authority INTEGER NOT NULL
+    is_authority INTEGER NOT NULL,
+    may_hold     INTEGER NOT NULL DEFAULT 1,
+    role         INTEGER NOT NULL DEFAULT 0,
+    host_anchors BLOB
 );
+CREATE INDEX IF NOT EXISTS dedup_signatures_cluster ON dedup_signatures (cluster_id, seq);
+CREATE INDEX IF NOT EXISTS dedup_signatures_key ON dedup_signatures (key_hash, seq);
+-- the on-disk index (db/dedup_index.py): LSH band buckets and anchor postings, keyed for lookups by key
+CREATE TABLE IF NOT EXISTS dedup_bands (
+    band INTEGER NOT NULL,
+    seq  INTEGER NOT NULL,
+    PRIMARY KEY (band, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_anchors (
+    anchor INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (anchor, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dedup_host_anchors (
+    anchor INTEGER NOT NULL,
+    seq    INTEGER NOT NULL,
+    PRIMARY KEY (anchor, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dedup_state (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -276,7 +297,14 @@ CORPUS_MIGRATIONS: dict[int, list[str]] = {
     ],
     # 3 (search for every reader): canonical_documents gains the rowid the FTS indexes join on (CORPUS_VIEWS
     # recreates it); documents_short_fts is created by the DDL and filled once by db/search.py.
-    3: ["DROP VIEW IF EXISTS canonical_documents"],
+    # The on-disk dedup index (db/dedup_index.py) adds columns to dedup_signatures; its new tables come from
+    # the DDL. The stored index is of an older INDEX_VERSION and is rebuilt once by jobs.dedup.
+    3: [
+        "DROP VIEW IF EXISTS canonical_documents",
+        "ALTER TABLE dedup_signatures ADD COLUMN may_hold INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE dedup_signatures ADD COLUMN role INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE dedup_signatures ADD COLUMN host_anchors BLOB",
+    ],
 }
 
 # Columns added to corpus.db tables, applied idempotently to new and old files alike when CorpusStore opens

@@ -1,11 +1,12 @@
 """Near-duplicate clustering of the corpus: the same engine for the flow and `zhcorpus dedup`.
 
-The engine's index is persisted in corpus.db (`dedup_signatures`), so a nightly run only places new and
-changed documents against the whole corpus. What still needs placing is found by a query (documents without
-a signature, or whose text changed), so an interrupted run is completed by the next one. A run may also move
-earlier documents: a splice that joined a notice's cluster (or founded the cluster a notice joined) before
-its second notice arrived leaves it; their rows, links and both clusters are rewritten in the same
-transaction.
+The engine's index lives in corpus.db (`dedup_signatures`, `dedup_bands`, `dedup_anchors`, `dedup_host_anchors`:
+db/dedup_index.py), so a nightly run places new and changed documents against the whole corpus reading only
+the buckets and rows they touch (time and memory in proportion to the new documents, not the corpus). What
+still needs placing is found by a query (documents without a signature, or whose text changed), so an
+interrupted run is completed by the next one. A run may also move earlier documents: a splice that joined a
+notice's cluster (or founded the cluster a notice joined) before its second notice arrived leaves it; their
+rows, links and both clusters are rewritten in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cleaning.dedup.engine import Assignment, DedupEngine
-from cleaning.dedup.index import INDEX_VERSION, ROW_COLUMNS, ClusterInfo, SignatureIndex
+from cleaning.dedup.index import INDEX_VERSION, ClusterInfo, SignatureIndex
 from cleaning.dedup.signatures import DocInput
 from crawlers.sites import Registry
 from db.corpus import CorpusStore
@@ -106,19 +107,16 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
         orphans = corpus.signatures_without_document()
         if not pending and not orphans:
             return summary
-        index = engine.load_index(corpus.signature_rows())
+        index = engine.new_index(store=corpus.dedup_store())
         removed = [row["id"] for row in orphans]
         index.remove(removed)
         assignments, clusters = place(engine, [doc_input(row, registry) for row in pending], index)
         for row in orphans:  # clusters that lost a member may need a new canonical document
             clusters.setdefault(row["cluster_id"], index.cluster(row["cluster_id"]))
-        signature_rows = [
-            dict(zip(ROW_COLUMNS, row, strict=True)) for row in index.to_rows([a.id for a in assignments])
-        ]
         links = link_rows(assignments)
         corpus.apply_dedup(
+            index.changes(),
             removed,
-            signature_rows,
             links,
             [a.id for a in assignments],
             [
@@ -133,6 +131,7 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
                 if c.member_ids
             ],
             INDEX_VERSION,
+            index.next_pos,
         )
         placed = {row["id"] for row in pending}
         summary.placed = sum(1 for a in assignments if a.id in placed)

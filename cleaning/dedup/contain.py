@@ -85,9 +85,8 @@ class ContainmentRules:
         rare = np.flatnonzero(counts < self.anchor_df_cap)
         h_entry, host, _ = index.host_postings.lookup(keys[rare], rare)
         # a host can only hold a document it is long enough for (most hits are copies of one notice)
-        key_len = np.asarray(index.key_len)
         doc = owners[h_entry]
-        fits = key_len[host] * self.contain_max_ratio >= key_len[doc]
+        fits = index.key_lens(host) * self.contain_max_ratio >= index.key_lens(doc)
         code, n_hits = np.unique(doc[fits] * (1 << 32) + host[fits], return_counts=True)
         host_hits: dict[int, dict[int, int]] = {}
         for doc, h, c in zip((code >> 32).tolist(), (code & 0xFFFFFFFF).tolist(), n_hits.tolist(), strict=True):
@@ -165,7 +164,7 @@ class ContainmentRules:
         if not cands:
             return [], []
         # one vectorised MinHash comparison rules most candidates out before any exact anchor count
-        j = np.count_nonzero(index._sigs[cands] == index._sigs[pos], axis=1) / self.num_perm
+        j = np.count_nonzero(index.sigs(np.asarray(cands, dtype=np.int64)) == index.sig(pos), axis=1) / self.num_perm
         len_pos = index.key_len[pos]
         for f, jf in zip(cands, j.tolist(), strict=True):
             if not index.alive[f]:
@@ -207,7 +206,7 @@ class ContainmentRules:
             return None
         # a share estimated far below the threshold will not reach it (MinHash, before any exact count)
         if j is None:
-            j = np.count_nonzero(index._sigs[small] == index._sigs[large]) / self.num_perm
+            j = np.count_nonzero(index.sig(small) == index.sig(large)) / self.num_perm
         if _share_from_jaccard(j, len_small, len_large) < self.contain_threshold - ESTIMATE_MARGIN:
             return None
         small_a = index.anchors(small)
@@ -229,7 +228,7 @@ class ContainmentRules:
 
     def _estimated_share(self, a: int, b: int, index: SignatureIndex) -> float:
         """Return the estimated share of a's n-grams found in b, from their MinHash Jaccard and key lengths."""
-        j = np.count_nonzero(index._sigs[a] == index._sigs[b]) / self.num_perm
+        j = np.count_nonzero(index.sig(a) == index.sig(b)) / self.num_perm
         return _share_from_jaccard(j, index.key_len[a], index.key_len[b])
 
     def _splice_holding(
@@ -246,7 +245,7 @@ class ContainmentRules:
             return None
         if index.key_len[pos] > self.contain_max_ratio * index.key_len[rep]:
             return None
-        j = np.count_nonzero(index._sigs[pos] == index._sigs[rep]) / self.num_perm
+        j = np.count_nonzero(index.sig(pos) == index.sig(rep)) / self.num_perm
         if _share_from_jaccard(j, index.key_len[pos], index.key_len[rep]) < self.contain_threshold - ESTIMATE_MARGIN:
             return None
         n = count_common(anchors, rep_anchors)

@@ -59,6 +59,7 @@ from cleaning.dedup.contain import SECOND_SOURCE_SHARE, ChunkState, ContainmentR
 from cleaning.dedup.guards import guard_conflict
 from cleaning.dedup.index import ClusterInfo, SignatureIndex
 from cleaning.dedup.signatures import DocInput, Signature, compute_signatures
+from cleaning.dedup.stored import IndexStore
 
 # A member holding less than this share of a new notice is another notice: a cluster is split between
 # the holders of a new notice (a splice) and the others only when all the others are (copies of one
@@ -86,6 +87,16 @@ class Assignment:
     canonical_reason: str
     links: list[Link] = field(default_factory=list)
     moved_from: str | None = None  # set when an earlier document left this cluster id (a splice found out)
+
+
+@dataclass
+class Placed:
+    """What one ``DedupEngine.place`` call did: ids in input order, links per document, and the earlier
+    documents that left their cluster (id -> cluster id left)."""
+
+    ids: list[str] = field(default_factory=list)
+    links: dict[str, list[Link]] = field(default_factory=dict)
+    moved: dict[str, str] = field(default_factory=dict)
 
 
 class DedupEngine(ContainmentRules):
@@ -134,9 +145,9 @@ class DedupEngine(ContainmentRules):
         self.chunk_size = chunk_size
         self.min_band_hits = min_band_hits
 
-    def new_index(self) -> SignatureIndex:
-        """Return an empty index with this engine's LSH layout."""
-        return SignatureIndex(num_perm=self.num_perm, bands=self.bands, min_anchors=self.min_anchors)
+    def new_index(self, store: IndexStore | None = None) -> SignatureIndex:
+        """Return an index with this engine's LSH layout: empty in memory, or over an on-disk store."""
+        return SignatureIndex(num_perm=self.num_perm, bands=self.bands, min_anchors=self.min_anchors, store=store)
 
     def load_index(self, rows: Iterable[Sequence]) -> SignatureIndex:
         """Return an index rebuilt from persisted rows with this engine's layout."""
@@ -174,6 +185,13 @@ class DedupEngine(ContainmentRules):
         A document already indexed with the same key keeps its place (re-runs are idempotent); one whose
         key changed is removed and placed again.
         """
+        placed = self.place(new_docs, index)
+        return self.assignments(placed, index)
+
+    def place(self, new_docs: Sequence[DocInput], index: SignatureIndex) -> Placed:
+        """Place new documents (in order) into the index and return what happened, without building an
+        Assignment per document: a batch over many calls keeps only the index (``zhcorpus dedup --jsonl``
+        calls this per ``chunk_size`` documents, then reads the clusters off the index once)."""
         if index.num_perm != self.num_perm or index.bands != self.bands:
             raise ValueError("index LSH layout differs from the engine's")
         seen: set[str] = set()
@@ -182,16 +200,17 @@ class DedupEngine(ContainmentRules):
                 raise ValueError(f"duplicate document id in batch: {d.id}")
             seen.add(d.id)
         with _cyclic_gc_paused():
-            return self._assign(new_docs, index)
+            return self._place(new_docs, index)
 
-    def _assign(self, new_docs: Sequence[DocInput], index: SignatureIndex) -> list[Assignment]:
-        """Return the assignments of ``assign`` (its arguments checked)."""
-        links: dict[str, list[Link]] = {}
-        moved: dict[str, str] = {}  # id -> cluster id it left (its first move in this run)
-        todo: list[DocInput] = []
+    def _place(self, new_docs: Sequence[DocInput], index: SignatureIndex) -> Placed:
+        """Return what ``place`` did (its arguments checked)."""
+        placed = Placed()
+        prefetch = getattr(index.pos_of, "prefetch", None)  # an on-disk index: one query per chunk
         for start in range(0, len(new_docs), self.chunk_size):
             chunk = new_docs[start : start + self.chunk_size]
             sigs = self.signatures(chunk)
+            if prefetch is not None:
+                prefetch([d.id for d in chunk])
             fresh_docs, fresh_sigs = [], []
             for doc, sig in zip(chunk, sigs, strict=True):
                 pos = index.pos_of.get(doc.id)
@@ -201,12 +220,16 @@ class DedupEngine(ContainmentRules):
                     index.remove([doc.id])
                 fresh_docs.append(doc)
                 fresh_sigs.append(sig)
-            self._assign_chunk(fresh_docs, fresh_sigs, index, links, moved)
-            todo.extend(chunk)
-        in_batch = {d.id for d in todo}
+            self._assign_chunk(fresh_docs, fresh_sigs, index, placed.links, placed.moved)
+            placed.ids.extend(d.id for d in chunk)
+        return placed
+
+    def assignments(self, placed: Placed, index: SignatureIndex) -> list[Assignment]:
+        """Return one Assignment per placed document, then one per earlier document that moved."""
+        in_batch = set(placed.ids)
         out = []
         canon_cache: dict[int, tuple[str, str]] = {}
-        for doc_id in [d.id for d in todo] + [i for i in moved if i not in in_batch]:
+        for doc_id in placed.ids + [i for i in placed.moved if i not in in_batch]:
             pos = index.pos_of[doc_id]
             cluster = index.cluster_of[pos]
             if cluster not in canon_cache:
@@ -219,8 +242,8 @@ class DedupEngine(ContainmentRules):
                     index.cluster_ids[cluster],
                     canonical == doc_id,
                     reason,
-                    links.get(doc_id, []),
-                    moved.get(doc_id),
+                    placed.links.get(doc_id, []),
+                    placed.moved.get(doc_id),
                 )
             )
         return out
@@ -232,16 +255,21 @@ class DedupEngine(ContainmentRules):
         return [index.cluster(c) for c in dict.fromkeys(ids)]
 
     def _candidates(
-        self, positions: np.ndarray, keys: np.ndarray, index: SignatureIndex
+        self, positions: np.ndarray, keys: np.ndarray, index: SignatureIndex, skip: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return (later, earlier) candidate position pairs: LSH band matches among earlier documents."""
+        """Return (later, earlier) candidate position pairs: LSH band matches among earlier documents.
+        Documents in ``skip`` (exact duplicates, which the exact layer places) get none, but stay candidates
+        of the others."""
         b = self.bands
         flat_keys = keys.ravel()
         owners = np.repeat(positions, b)
+        asks = ~np.repeat(skip, b)
         # earlier documents already in the index: the first max_candidates postings of each band key
-        o_later, o_earlier, old_n = index.lsh.lookup(flat_keys, owners, cap=self.max_candidates)
+        o_later, o_earlier, asked_n = index.lsh.lookup(flat_keys[asks], owners[asks], cap=self.max_candidates)
+        old_n = np.zeros(len(flat_keys), dtype=np.int64)
+        old_n[asks] = asked_n
         # earlier documents of this chunk come after every indexed one, so the cap counts old ones first
-        room = np.maximum(self.max_candidates - old_n, 0)
+        room = np.where(asks, np.maximum(self.max_candidates - old_n, 0), 0)
         n_later, n_earlier = minhash.pairs_within(flat_keys, owners, room)
         later = np.concatenate([o_later, n_later])
         earlier = np.concatenate([o_earlier, n_earlier])
@@ -272,19 +300,25 @@ class DedupEngine(ContainmentRules):
             links[d.id] = []
         if not docs:
             return
-        first = len(index.ids)
+        first = index.next_pos
+        if hasattr(index.exact, "prefetch"):  # an on-disk index: one query for the chunk's key hashes
+            index.exact.prefetch(s.key_hash for s in sigs)
         rows = np.zeros((len(docs), self.num_perm), dtype=np.uint32)
         for i, (doc, sig) in enumerate(zip(docs, sigs, strict=True)):
             index._append(sig, doc, sig.minhash)
             if sig.minhash is not None:
                 rows[i] = sig.minhash
-        index._grow_sigs(rows)
         positions = np.arange(first, first + len(docs), dtype=np.int64)
         with_sig = np.asarray([s.minhash is not None for s in sigs], dtype=bool)
         sig_pos = positions[with_sig]
         band = minhash.band_keys(rows[with_sig], self.bands, index.rows_per_band)
+        # exact duplicates of a live document join it before any candidate is looked at (see the loop)
+        exact_of = [index.exact.get(s.key_hash) for s in sigs]
+        duplicate = np.asarray(
+            [e is not None and e != first + i and index.alive[e] for i, e in enumerate(exact_of)], dtype=bool
+        )
 
-        cand = self._verified_candidates(sig_pos, band, index)
+        cand = self._verified_candidates(sig_pos, band, index, duplicate[with_sig])
         old = self._old_anchor_carriers(sig_pos, sigs, first, index)
         state = ChunkState(old.spans, old.count_array, self.anchor_df_cap)
         for i, (doc, sig) in enumerate(zip(docs, sigs, strict=True)):
@@ -370,9 +404,9 @@ class DedupEngine(ContainmentRules):
         for f, n in shared.items():
             if n >= self.min_shared_anchors and f != pos:
                 if not index.may_hold[pos] and self._held_share(f, pos, index) is not None:
-                    index.may_hold[pos] = True
+                    index.set_may_hold(pos)
                 if not index.may_hold[f] and self._held_share(pos, f, index) is not None:
-                    index.may_hold[f] = True
+                    index.set_may_hold(f)
 
     def _shared_with(self, pos: int, index: SignatureIndex, state: ChunkState) -> dict[int, int]:
         """Return {representative: rare anchors shared with pos}, counted now (for a promoted member)."""
@@ -394,17 +428,15 @@ class DedupEngine(ContainmentRules):
             state.add_founder(pos, anchors)
 
     def _verified_candidates(
-        self, sig_pos: np.ndarray, band: np.ndarray, index: SignatureIndex
+        self, sig_pos: np.ndarray, band: np.ndarray, index: SignatureIndex, skip: np.ndarray
     ) -> dict[int, list[tuple[int, float]]]:
         """Return position -> [(earlier position, estimated Jaccard)] at or above verify_jaccard, best first."""
-        later, earlier = self._candidates(sig_pos, band, index)
+        later, earlier = self._candidates(sig_pos, band, index, skip)
         sims = np.empty(len(later), dtype=np.float64)
-        all_sigs = index._sigs
         for s in range(0, len(later), 50_000):  # blocks bound the memory of the row gathers
             a, b = later[s : s + 50_000], earlier[s : s + 50_000]
-            sims[s : s + 50_000] = minhash.estimate_jaccard(all_sigs[a], all_sigs[b])
-        alive = np.asarray(index.alive, dtype=bool)
-        ok = (sims >= self.verify_jaccard) & alive[earlier]
+            sims[s : s + 50_000] = minhash.estimate_jaccard(index.sigs(a), index.sigs(b))
+        ok = (sims >= self.verify_jaccard) & index.alive_mask(earlier)
         later, earlier, sims = later[ok], earlier[ok], sims[ok]
         order = np.lexsort((earlier, -sims, later))
         later, earlier, sims = later[order], earlier[order], sims[order]
@@ -496,7 +528,7 @@ class DedupEngine(ContainmentRules):
         between the splice and the notice; the other movers repost the new representative; links of
         documents placed in this run to a mover are dropped (the store drops them too)."""
         gone = set(movers)
-        index.members[cluster] = [p for p in index.members[cluster] if p not in gone]
+        index.drop_members(cluster, gone)
         new = index._found(movers[0])
         for m in movers[1:]:
             index._join(m, new)
@@ -517,7 +549,7 @@ class DedupEngine(ContainmentRules):
             share, relation = self._notice_share(new, old_rep, index), "contained_in"
         links[index.ids[new_rep]] = [Link(index.ids[old_rep], relation, share)] if share is not None else []
         for m in movers[1:]:
-            j = float(np.count_nonzero(index._sigs[m] == index._sigs[new_rep])) / self.num_perm
+            j = float(np.count_nonzero(index.sig(m) == index.sig(new_rep))) / self.num_perm
             links[index.ids[m]] = [Link(index.ids[new_rep], "repost", round(j, 4))]
         moved_ids = {index.ids[m] for m in movers}
         for p in index.live_members(cluster):
@@ -538,7 +570,7 @@ class DedupEngine(ContainmentRules):
         rep_sig = index.signature(rep)
         if rep_sig is None:
             return False
-        return float((index._sigs[pos] == rep_sig).mean()) >= self.chain_floor
+        return float((index.sig(pos) == rep_sig).mean()) >= self.chain_floor
 
 
 @contextmanager

@@ -1,44 +1,53 @@
 """Dedup index: signatures, LSH buckets, anchor postings and cluster membership of indexed documents.
 
-``SignatureIndex`` is what ``cleaning.dedup.engine.DedupEngine`` reads and updates; ``to_rows`` / ``from_rows``
-are its persistence format (``ROW_COLUMNS``, tagged with ``INDEX_VERSION``). ``choose_canonical`` picks a
-cluster's canonical document.
+``SignatureIndex`` is what ``cleaning.dedup.engine.DedupEngine`` reads and updates. It lives in memory
+(``store=None``: a batch, ``zhcorpus dedup --jsonl``), compactly (numpy arrays for signatures and anchors,
+one JSON blob per document for its guards), or over an ``IndexStore`` (the on-disk index in corpus.db,
+``db/dedup_index.py``): then only the documents a run touches are read (the candidates its LSH buckets and
+anchors name, their clusters) and the stored postings are queried for the new documents' keys only, so placing
+10k new documents costs in proportion to them, not to the corpus. Positions are insertion order in both: a
+stored document's position is its ``seq``. ``to_rows`` / ``from_rows`` are the persistence format
+(``ROW_COLUMNS``, tagged with ``INDEX_VERSION``). ``choose_canonical`` picks a cluster's canonical document.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from cleaning.dedup import minhash
 from cleaning.dedup.guards import Guards
 from cleaning.dedup.signatures import NO_ANCHORS, DocInput, Signature, missing_from
+from cleaning.dedup.stored import IndexChanges, IndexStore, StoredColumn, StoredExact, StoredPositions, StoredPostings
 
 # A host needs at least this many anchors its cluster's representative lacks (see SignatureIndex).
 HOST_MIN_EXTRA = 3
 
 # Bump when signatures, anchors or guards change meaning: persisted index rows of another version are
 # rebuilt from the documents (jobs.dedup), never mixed with new ones.
-INDEX_VERSION = 4  # 4: keys without page furniture, figures guard
+INDEX_VERSION = 4  # 4: keys without page furniture, figures guard; may_hold persisted
 
 CANONICAL_REASONS = ("only_member", "authority_site", "earliest_published", "most_complete", "lowest_id")
 
 # Columns of one persisted index row, in order (see SignatureIndex.to_rows).
 ROW_COLUMNS = (
-    "seq",  # int: insertion order; rows are reloaded in this order
+    "seq",  # int: insertion order; rows are reloaded in this order (a stored document's position)
     "id",  # document id
     "cluster_id",  # id of the cluster's first document
     "key_hash",  # first 16 hex chars of sha256(dedup key): the exact layer
     "key_len",  # length of the dedup key in characters
     "signature",  # bytes: num_perm little-endian uint32, or None for short documents
     "anchors",  # bytes: sorted little-endian uint64 anchors (20-char windows), None for short documents
-    "guards",  # JSON {"doc_numbers": [[prefix, year, number], ...], "years": {"2024": 3}}
+    "guards",  # JSON {"doc_numbers": [[prefix, year, number], ...], "years": {"2024": 3}, "figures": [...]}
     "site_id",  # for the canonical choice
     "published_at",  # ISO date or None
     "is_authority",  # 1 when published on the issuing authority's own site
+    "may_hold",  # 1 when the document may hold another representative (see DedupEngine._mark_holders)
 )
+EMPTY_GUARDS = b'{"doc_numbers":[],"years":{}}'
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,33 @@ def choose_canonical(members: Sequence[MemberInfo]) -> tuple[str, str]:
     return best.id, "lowest_id"
 
 
+@lru_cache(maxsize=1 << 16)
+def parse_guards(blob: bytes) -> Guards:
+    """Return the guards of a stored JSON blob (cached: candidates are compared again and again)."""
+    return Guards.from_json(blob.decode("utf-8"))
+
+
+class _Grow:
+    """A growable numpy array of rows (capacity grows by half: no quadratic copying)."""
+
+    def __init__(self, dtype: type, width: int | None = None) -> None:
+        shape = (0,) if width is None else (0, width)
+        self.data = np.zeros(shape, dtype=dtype)
+        self.n = 0
+
+    def extend(self, rows: np.ndarray) -> int:
+        """Append rows; return the index of the first."""
+        start = self.n
+        need = self.n + len(rows)
+        if need > len(self.data):
+            grown = np.zeros((max(need, len(self.data) * 3 // 2 + 16), *self.data.shape[1:]), dtype=self.data.dtype)
+            grown[: self.n] = self.data[: self.n]
+            self.data = grown
+        self.data[self.n : need] = rows
+        self.n = need
+        return start
+
+
 class SignatureIndex:
     """Signatures, LSH buckets, anchors and cluster membership of every indexed document.
 
@@ -95,66 +131,119 @@ class SignatureIndex:
     the extra anchors of hosts (members longer than their representative holding at least
     ``HOST_MIN_EXTRA`` anchors it lacks: where a splice that joined a notice's cluster keeps its other
     notice). Both are functions of the persisted rows, so a reloaded index equals the one in memory.
-    Persist with ``to_rows()`` (plain tuples in ``ROW_COLUMNS`` order) and rebuild with ``from_rows()``.
+    Persist with ``to_rows()`` (plain tuples in ``ROW_COLUMNS`` order) and rebuild with ``from_rows()``, or
+    keep it in an ``IndexStore`` (``store``): then rows are read when first needed and ``changes()`` says
+    what to write back.
     """
 
-    def __init__(self, *, num_perm: int = 128, bands: int = 32, min_anchors: int = 6) -> None:
+    def __init__(
+        self, *, num_perm: int = 128, bands: int = 32, min_anchors: int = 6, store: IndexStore | None = None
+    ) -> None:
         if num_perm % bands:
             raise ValueError("num_perm must be a multiple of bands")
         self.num_perm = num_perm
         self.bands = bands
         self.rows_per_band = num_perm // bands
         self.min_anchors = min_anchors
-        self.ids: list[str] = []
-        self.pos_of: dict[str, int] = {}
-        self.alive: list[bool] = []
-        self.key_hash: list[str] = []
-        self.key_len: list[int] = []
-        self.site_id: list[str] = []
-        self.published_at: list[str | None] = []
-        self.is_authority: list[bool] = []
-        self.cluster_of: list[int] = []  # cluster number per position
+        self.store = store
+        self.base = store.next_seq() if store is not None else 0  # positions from here are new in this run
+        self.removed: set[int] = set()  # stored positions removed in this run
+        self.dirty: set[int] = set()  # stored positions whose row changed (cluster, may_hold)
+        self.touched: set[int] = set()  # clusters whose roles (representative, hosts) may have changed
+        names = (
+            "ids alive key_hash key_len site_id published_at is_authority cluster_of _has_sig may_hold _guards_json"
+        ).split()
+        for name in names:
+            setattr(self, name, [] if store is None else StoredColumn(self.base, self.load))
+        self.pos_of: dict[str, int] | StoredPositions = {} if store is None else StoredPositions(store)
+        self.exact: dict[str, int] | StoredExact = {} if store is None else StoredExact(self)
         self.cluster_ids: list[str] = []  # cluster number -> cluster id
         self.cluster_num: dict[str, int] = {}
         self.members: list[list[int]] = []  # cluster number -> member positions in order
         self.shortest: list[int] = []  # cluster number -> shortest live member with min_anchors anchors, or -1
-        self.exact: dict[str, int] = {}  # key hash -> first position with it
-        self._guards_json: list[str | None] = []
-        self._guards: dict[int, Guards] = {}
-        self._sigs = np.zeros((0, num_perm), dtype=np.uint32)
-        self._has_sig: list[bool] = []
-        self._anchors: dict[int, np.ndarray] = {}  # position -> its anchors (documents with a signature)
+        self._slot: dict[int, int] | None = None if store is None else {}  # position -> row of the arrays below
+        self._sigs = _Grow(np.uint32, num_perm)
+        self._anchor_flat = _Grow(np.uint64)
+        self._anchor_span = _Grow(np.int64, 2)  # per slot: (start, end) in _anchor_flat
         self._extra: dict[int, np.ndarray] = {}  # host position -> anchors its representative lacks
-        # per position: may hold another representative (a second source), see DedupEngine._mark_holders;
-        # True for every position of a reloaded index, whose history is not stored
-        self.may_hold: list[bool] = []
-        self.lsh = minhash.SortedPostings()
-        self.anchor_postings = minhash.SortedPostings()  # representatives' anchors
-        self.host_postings = minhash.SortedPostings()  # hosts' extra anchors (stale entries are checked on use)
+        if store is None:
+            self.lsh = minhash.SortedPostings()
+            self.anchor_postings = minhash.SortedPostings()  # representatives' anchors
+            self.host_postings = minhash.SortedPostings()  # hosts' extra anchors (stale entries checked on use)
+        else:
+            self.lsh = StoredPostings(self, "lsh")
+            self.anchor_postings = StoredPostings(self, "anchor")
+            self.host_postings = StoredPostings(self, "host")
 
     def __len__(self) -> int:
+        if self.store is not None:
+            raise TypeError("the size of an on-disk index is its store's")
         return sum(self.alive)
 
     def __contains__(self, doc_id: str) -> bool:
         pos = self.pos_of.get(doc_id)
         return pos is not None and self.alive[pos]
 
+    @property
+    def next_pos(self) -> int:
+        """Return the position the next appended document gets."""
+        return len(self.ids)
+
     # -- reading
+    def _slots(self, positions: np.ndarray) -> np.ndarray:
+        if self._slot is None:
+            return positions
+        missing = [p for p in positions.tolist() if p not in self._slot]
+        if missing:
+            self.load(missing)
+        slot = self._slot
+        return np.fromiter((slot[p] for p in positions.tolist()), dtype=np.int64, count=len(positions))
+
     def guards(self, pos: int) -> Guards:
-        """Return the guards of the document at a position (parsed lazily after a reload)."""
-        g = self._guards.get(pos)
-        if g is None:
-            g = Guards.from_json(self._guards_json[pos] or '{"doc_numbers":[],"years":{}}')
-            self._guards[pos] = g
-        return g
+        """Return the guards of the document at a position."""
+        return parse_guards(self._guards_json[pos])
+
+    def sig(self, pos: int) -> np.ndarray:
+        """Return the MinHash row of a position (zeros for short documents)."""
+        slot = pos if self._slot is None else self._slot.get(pos)
+        if slot is None:
+            self.load([pos])
+            slot = self._slot[pos]
+        return self._sigs.data[slot]
+
+    def sigs(self, positions: np.ndarray) -> np.ndarray:
+        """Return the MinHash rows of positions."""
+        slots = self._slots(np.asarray(positions, dtype=np.int64))  # first: loading may grow the arrays
+        return self._sigs.data[slots]
 
     def signature(self, pos: int) -> np.ndarray | None:
         """Return the MinHash of a position, or None for short documents."""
-        return self._sigs[pos] if self._has_sig[pos] else None
+        return self.sig(pos) if self._has_sig[pos] else None
 
     def anchors(self, pos: int) -> np.ndarray:
         """Return the anchors of a position (empty for short documents)."""
-        return self._anchors.get(pos, NO_ANCHORS)
+        slot = pos if self._slot is None else self._slot.get(pos)
+        if slot is None:
+            self.load([pos])
+            slot = self._slot[pos]
+        start, end = self._anchor_span.data[slot]
+        return self._anchor_flat.data[start:end] if end > start else NO_ANCHORS
+
+    def key_lens(self, positions: np.ndarray) -> np.ndarray:
+        """Return the key lengths of positions."""
+        if self._slot is None:
+            return np.asarray(self.key_len, dtype=np.int64)[positions]
+        self.load(positions.tolist())
+        key_len = self.key_len
+        return np.fromiter((key_len[p] for p in positions.tolist()), dtype=np.int64, count=len(positions))
+
+    def alive_mask(self, positions: np.ndarray) -> np.ndarray:
+        """Return whether each position is alive."""
+        if self._slot is None:
+            return np.asarray(self.alive, dtype=bool)[positions]
+        self.load(positions.tolist())
+        alive = self.alive
+        return np.fromiter((alive[p] for p in positions.tolist()), dtype=bool, count=len(positions))
 
     def member_info(self, pos: int) -> MemberInfo:
         """Return the canonical-choice facts of a position."""
@@ -164,6 +253,8 @@ class SignatureIndex:
 
     def cluster(self, cluster_id: str) -> ClusterInfo:
         """Return a cluster's canonical document and reason, and its live members."""
+        if cluster_id not in self.cluster_num and self.store is not None:
+            self._load_clusters([cluster_id])
         live = self.live_members(self.cluster_num[cluster_id])
         if not live:
             return ClusterInfo(cluster_id, "", "empty", [])
@@ -182,9 +273,91 @@ class SignatureIndex:
         """Return True if pos is the first live member of its cluster."""
         return self.representative(self.cluster_of[pos]) == pos
 
+    # -- loading stored rows (on-disk index)
+    def load(self, positions: Iterable[int]) -> None:
+        """Read stored rows not read yet (and every member of their clusters)."""
+        if self._slot is None:
+            return
+        slot = self._slot
+        todo = [p for p in dict.fromkeys(positions) if p < self.base and p not in slot]
+        if not todo:
+            return
+        clusters = self.store.cluster_ids_of(todo)
+        if len(clusters) != len(todo):
+            raise KeyError(f"stored index rows missing: {sorted(set(todo) - set(clusters))[:5]}")
+        self._load_clusters(list(dict.fromkeys(clusters.values())))
+
+    def _load_clusters(self, cluster_ids: Sequence[str]) -> None:
+        """Read every member of these clusters and set their roles (shortest member, hosts) as a reload would."""
+        todo = [c for c in cluster_ids if c not in self.cluster_num]
+        if not todo:
+            return
+        rows = sorted(self.store.rows_by_cluster(todo), key=lambda r: r[0])
+        new_clusters = []
+        for row in rows:
+            if row[0] in self._slot:
+                continue
+            cluster = self._cluster_number(row[2], new_clusters)
+            self._put_stored(row, cluster)
+        for c in todo:
+            self._cluster_number(c, new_clusters)
+        for cluster in new_clusters:
+            self._refresh_roles(cluster)
+
+    def _cluster_number(self, cluster_id: str, new: list[int]) -> int:
+        cluster = self.cluster_num.get(cluster_id)
+        if cluster is None:
+            cluster = len(self.cluster_ids)
+            self.cluster_ids.append(cluster_id)
+            self.cluster_num[cluster_id] = cluster
+            self.members.append([])
+            self.shortest.append(-1)
+            new.append(cluster)
+        return cluster
+
+    def _put_stored(self, row: Sequence, cluster: int) -> None:
+        seq, doc_id, _, key_hash, key_len, sig, anchors, guards, site, published, auth, may_hold = row
+        for column, value in (
+            (self.ids, doc_id),
+            (self.alive, True),
+            (self.key_hash, key_hash),
+            (self.key_len, int(key_len)),
+            (self.site_id, site or ""),
+            (self.published_at, published),
+            (self.is_authority, bool(auth)),
+            (self.cluster_of, cluster),
+            (self._has_sig, sig is not None),
+            (self.may_hold, bool(may_hold)),
+            (self._guards_json, _guards_bytes(guards)),
+        ):
+            column.sparse[seq] = value
+        self.pos_of[doc_id] = seq
+        self._slot[seq] = self._add_arrays(sig, anchors)
+        self.members[cluster].append(seq)
+
+    def _add_arrays(self, sig: bytes | np.ndarray | None, anchors: bytes | np.ndarray | None) -> int:
+        """Append a signature row and anchors to the arrays; return their slot."""
+        if sig is None:
+            row = np.zeros((1, self.num_perm), dtype=np.uint32)
+        elif isinstance(sig, bytes | bytearray | memoryview):
+            if len(sig) != self.num_perm * 4:
+                raise ValueError(f"signature has {len(sig)} bytes, expected {self.num_perm * 4}")
+            row = np.frombuffer(sig, dtype="<u4").astype(np.uint32).reshape(1, self.num_perm)
+        else:
+            row = sig.reshape(1, self.num_perm)
+        slot = self._sigs.extend(row)
+        if anchors is None:
+            span = np.zeros((1, 2), dtype=np.int64)
+        else:
+            a = np.frombuffer(anchors, dtype="<u8").astype(np.uint64) if isinstance(anchors, bytes) else anchors
+            start = self._anchor_flat.extend(a)
+            span = np.array([[start, start + len(a)]], dtype=np.int64)
+        self._anchor_span.extend(span)
+        return slot
+
     # -- writing
     def _append(self, sig: Signature, doc: DocInput | MemberInfo, minhash_row: np.ndarray | None) -> int:
-        pos = len(self.ids)
+        pos = self.next_pos
         self.ids.append(sig.id)
         self.pos_of[sig.id] = pos
         self.alive.append(True)
@@ -194,30 +367,41 @@ class SignatureIndex:
         self.published_at.append(doc.published_at)
         is_auth = doc.is_authority_site if isinstance(doc, DocInput) else doc.is_authority
         self.is_authority.append(bool(is_auth))
-        self._guards_json.append(None)
-        self._guards[pos] = sig.guards
+        self._guards_json.append(sig.guards.to_json().encode("utf-8"))
         self._has_sig.append(minhash_row is not None)
         self.may_hold.append(False)
-        if minhash_row is not None:
-            self._anchors[pos] = sig.anchors
+        slot = self._add_arrays(minhash_row, sig.anchors if minhash_row is not None else None)
+        if self._slot is not None:
+            self._slot[pos] = slot
         self.cluster_of.append(-1)
         self.exact.setdefault(sig.key_hash, pos)
         return pos
 
-    def _grow_sigs(self, rows: np.ndarray) -> None:
-        self._sigs = np.concatenate([self._sigs, rows]) if len(self._sigs) else rows.copy()
-
     def _join(self, pos: int, cluster: int) -> None:
         self.cluster_of[pos] = cluster
         self.members[cluster].append(pos)
+        self._note(pos, cluster)
         short = self.shortest[cluster]
         if len(self.anchors(pos)) >= self.min_anchors and (short < 0 or self.key_len[pos] < self.key_len[short]):
             self.shortest[cluster] = pos
 
+    def _note(self, pos: int, cluster: int) -> None:
+        """Remember that a stored row and a cluster changed (written back by ``changes``)."""
+        if self.store is not None:
+            self.touched.add(cluster)
+            if pos < self.base:
+                self.dirty.add(pos)
+
+    def set_may_hold(self, pos: int) -> None:
+        """Mark that pos may hold another representative."""
+        self.may_hold[pos] = True
+        if self.store is not None and pos < self.base:
+            self.dirty.add(pos)
+
     def _found(self, pos: int) -> int:
         cluster_id = self.ids[pos]
         n = 1
-        while cluster_id in self.cluster_num:  # a removed founder's id came back as a new document
+        while self._cluster_id_taken(cluster_id):  # a removed founder's id came back as a new document
             n += 1
             cluster_id = f"{self.ids[pos]}~{n}"
         cluster = len(self.cluster_ids)
@@ -227,6 +411,11 @@ class SignatureIndex:
         self.shortest.append(-1)
         self._join(pos, cluster)
         return cluster
+
+    def _cluster_id_taken(self, cluster_id: str) -> bool:
+        if cluster_id in self.cluster_num:
+            return True
+        return self.store is not None and self.store.cluster_exists(cluster_id)
 
     def _host_extra(self, pos: int, rep: int) -> np.ndarray | None:
         """Return the anchors of member pos its representative rep lacks, if pos is a host (see class doc)."""
@@ -263,7 +452,7 @@ class SignatureIndex:
     def _index_anchors(self, founders: list[int], hosts: list[int]) -> None:
         """Add representatives' anchors and hosts' extra anchors to their postings."""
         if founders:
-            parts = [self._anchors[p] for p in founders]
+            parts = [self.anchors(p) for p in founders]
             owners = np.repeat(np.asarray(founders, dtype=np.int64), [len(a) for a in parts])
             self.anchor_postings.add(np.concatenate(parts), owners)
         hosts = [p for p in hosts if p in self._extra]
@@ -274,6 +463,10 @@ class SignatureIndex:
 
     def remove(self, ids: Iterable[str]) -> None:
         """Forget documents (e.g. a page whose text changed); their clusters keep their ids."""
+        ids = list(ids)
+        if isinstance(self.pos_of, StoredPositions):
+            self.pos_of.prefetch(ids)
+            self.load([p for p in (self.pos_of.get(i) for i in ids) if p is not None])
         founders, hosts = [], []
         for doc_id in ids:
             pos = self.pos_of.get(doc_id)
@@ -281,52 +474,125 @@ class SignatureIndex:
                 continue
             was_rep = self.is_representative(pos)
             self.alive[pos] = False
+            if self.store is not None and pos < self.base:
+                self.removed.add(pos)
             self._extra.pop(pos, None)
             if self.exact.get(self.key_hash[pos]) == pos:
-                later = [
-                    p for p in range(pos + 1, len(self.ids)) if self.alive[p] and self.key_hash[p] == self.key_hash[pos]
-                ]
-                if later:
-                    self.exact[self.key_hash[pos]] = later[0]
-                else:
-                    del self.exact[self.key_hash[pos]]
+                self._reassign_exact(pos)
             cluster = self.cluster_of[pos]
+            self._note(pos, cluster)
             if any(self.alive[p] for p in self.members[cluster]):
                 rep, changed = self._refresh_roles(cluster)
                 if was_rep and rep is not None:  # the next member represents the cluster, as after a reload
                     founders.append(rep)
                 hosts += changed
         if founders:  # who holds a new representative is not known here: search them all, as after a reload
-            self.may_hold = [True] * len(self.ids)
+            self.all_may_hold()
         self._index_anchors(founders, hosts)
+
+    def all_may_hold(self) -> None:
+        """Mark every position as possibly holding another representative (after a representative changed)."""
+        if self.store is None:
+            self.may_hold = [True] * len(self.ids)
+            return
+        self.may_hold.dense = [True] * len(self.may_hold.dense)
+        for p in list(self.may_hold.sparse):
+            self.may_hold.sparse[p] = True
+        self.may_hold_everywhere = True
+
+    may_hold_everywhere = False  # set when every stored row must get may_hold (changes())
+
+    def _reassign_exact(self, pos: int) -> None:
+        """Point the exact layer of pos's key hash at the next live document holding it, if any."""
+        key = self.key_hash[pos]
+        if self.store is not None:
+            stored = self.store.first_seq_of_keys([key], self.removed).get(key)
+            if stored is not None:
+                self.exact[key] = stored
+                return
+        start = pos + 1 if self.store is None else self.base
+        later = next((p for p in range(start, self.next_pos) if self.alive[p] and self.key_hash[p] == key), None)
+        if later is not None:
+            self.exact[key] = later
+        else:
+            del self.exact[key]
+
+    def drop_members(self, cluster: int, leaving: set[int]) -> None:
+        """Take members out of a cluster (they are about to join another)."""
+        self.members[cluster] = [p for p in self.members[cluster] if p not in leaving]
+        if self.store is not None:
+            self.touched.add(cluster)
 
     # -- persistence
     def to_rows(self, ids: Iterable[str] | None = None) -> list[tuple]:
         """Return plain rows (``ROW_COLUMNS`` order) for live documents, all or only ``ids``."""
-        positions = range(len(self.ids)) if ids is None else sorted(self.pos_of[i] for i in ids)
-        rows = []
-        for pos in positions:
-            if not self.alive[pos]:
-                continue
-            anchors = self._anchors.get(pos)
-            rows.append(
-                (
-                    pos,
-                    self.ids[pos],
-                    self.cluster_ids[self.cluster_of[pos]],
-                    self.key_hash[pos],
-                    self.key_len[pos],
-                    self._sigs[pos].astype("<u4").tobytes() if self._has_sig[pos] else None,
-                    anchors.astype("<u8").tobytes() if anchors is not None else None,
-                    self._guards_json[pos] or self.guards(pos).to_json(),
-                    self.site_id[pos],
-                    self.published_at[pos],
-                    int(self.is_authority[pos]),
-                )
-            )
-        return rows
+        if ids is None:
+            if self.store is not None:
+                raise TypeError("an on-disk index writes back changes(), not every row")
+            positions = range(len(self.ids))
+        else:
+            positions = sorted(self.pos_of[i] for i in ids)
+        return [self._row(pos) for pos in positions if self.alive[pos]]
 
     rows = to_rows
+
+    def _row(self, pos: int) -> tuple:
+        anchors = self.anchors(pos)
+        return (
+            pos,
+            self.ids[pos],
+            self.cluster_ids[self.cluster_of[pos]],
+            self.key_hash[pos],
+            self.key_len[pos],
+            self.sig(pos).astype("<u4").tobytes() if self._has_sig[pos] else None,
+            anchors.astype("<u8").tobytes() if self._has_sig[pos] else None,
+            self._guards_json[pos].decode("utf-8"),
+            self.site_id[pos],
+            self.published_at[pos],
+            int(self.is_authority[pos]),
+            int(self.may_hold[pos]),
+        )
+
+    def changes(self) -> IndexChanges:
+        """Return what a run changed in an on-disk index: rows to write (new documents, and stored ones
+        whose cluster or may_hold changed), rows removed, LSH keys of the new documents, and the roles
+        (representatives' anchors, hosts' extra anchors) of every member of the clusters touched."""
+        if self.store is None:
+            raise TypeError("changes() is for an on-disk index")
+        new = [p for p in range(self.base, self.next_pos) if self.alive[p]]
+        stored = sorted(p for p in self.dirty if p not in self.removed and self.alive[p])
+        rows = [self._row(p) for p in [*stored, *new]]
+        with_sig = np.asarray([p for p in new if self._has_sig[p]], dtype=np.int64)
+        gone = np.asarray([p for p in sorted(self.removed) if self._has_sig[p]], dtype=np.int64)
+        roles = {}
+        for cluster in sorted(self.touched):
+            self._refresh_roles(cluster)  # hosts as a reload would find them
+            live = self.live_members(cluster)
+            if not live:
+                continue
+            rep = live[0] if len(self.anchors(live[0])) >= self.min_anchors else None
+            for p in live:
+                if p == rep:
+                    roles[p] = ("rep", self.anchors(p))
+                elif p in self._extra:
+                    roles[p] = ("host", self._extra[p])
+                else:
+                    roles[p] = ("none", NO_ANCHORS)
+        return IndexChanges(
+            rows=rows,
+            removed=sorted(self.removed),
+            lsh_seqs=with_sig,
+            lsh_keys=self._band_keys(with_sig),
+            roles=roles,
+            removed_lsh_seqs=gone,
+            removed_lsh_keys=self._band_keys(gone),
+            all_may_hold=self.may_hold_everywhere,
+        )
+
+    def _band_keys(self, positions: np.ndarray) -> np.ndarray:
+        if not len(positions):
+            return np.zeros((0, self.bands), dtype=np.uint64)
+        return minhash.band_keys(self.sigs(positions), self.bands, self.rows_per_band)
 
     @classmethod
     def from_rows(
@@ -338,17 +604,15 @@ class SignatureIndex:
         anchor_df_cap: int = 16,
         min_anchors: int = 6,
     ) -> SignatureIndex:
-        """Return an index rebuilt from ``to_rows()`` output (tuples or mappings, any order).
+        """Return an index rebuilt from ``to_rows()`` output (tuples or mappings, any order; rows without
+        ``may_hold`` count as may-hold).
 
         ``anchor_df_cap`` is accepted for compatibility; document frequencies are counted when assigning.
         """
         index = cls(num_perm=num_perm, bands=bands, min_anchors=min_anchors)
-        rows = [tuple(r[c] for c in ROW_COLUMNS) if hasattr(r, "keys") else tuple(r) for r in rows]
+        rows = [_as_row(r) for r in rows]
         rows.sort(key=lambda r: r[0])
-        sig_bytes = num_perm * 4
-        blank = bytes(sig_bytes)
-        blobs = []
-        for _seq, doc_id, cluster_id, key_hash, key_len, sig, anchors, guards, site, published, auth in rows:
+        for _seq, doc_id, cluster_id, key_hash, key_len, sig, anchors, guards, site, published, auth, hold in rows:
             pos = len(index.ids)
             index.ids.append(doc_id)
             index.pos_of[doc_id] = pos
@@ -358,15 +622,11 @@ class SignatureIndex:
             index.site_id.append(site or "")
             index.published_at.append(published)
             index.is_authority.append(bool(auth))
-            index._guards_json.append(guards)
+            index._guards_json.append(_guards_bytes(guards))
             index._has_sig.append(sig is not None)
-            index.may_hold.append(True)
-            if sig is not None and len(sig) != sig_bytes:
-                raise ValueError(f"row {doc_id}: signature has {len(sig)} bytes, expected {sig_bytes}")
-            blobs.append(sig if sig is not None else blank)
+            index.may_hold.append(bool(hold))
+            index._add_arrays(sig, anchors)
             index.exact.setdefault(key_hash, pos)
-            if anchors is not None:
-                index._anchors[pos] = np.frombuffer(anchors, dtype="<u8").astype(np.uint64)
             cluster = index.cluster_num.get(cluster_id)
             if cluster is None:
                 cluster = len(index.cluster_ids)
@@ -376,11 +636,9 @@ class SignatureIndex:
                 index.shortest.append(-1)
             index.cluster_of.append(cluster)
             index.members[cluster].append(pos)
-        n = len(index.ids)
-        index._sigs = np.frombuffer(b"".join(blobs), dtype="<u4").astype(np.uint32).reshape(n, num_perm)
         with_sig = np.flatnonzero(np.asarray(index._has_sig, dtype=bool))
         if len(with_sig):
-            keys = minhash.band_keys(index._sigs[with_sig], bands, num_perm // bands)
+            keys = minhash.band_keys(index.sigs(with_sig), bands, num_perm // bands)
             index._index_lsh(with_sig.astype(np.int64), keys)
         founders, hosts = [], []
         for cluster in range(len(index.members)):
@@ -390,3 +648,17 @@ class SignatureIndex:
             hosts += changed
         index._index_anchors(sorted(founders), sorted(hosts))
         return index
+
+
+def _guards_bytes(guards: str | bytes | None) -> bytes:
+    if guards is None:
+        return EMPTY_GUARDS
+    return guards if isinstance(guards, bytes) else guards.encode("utf-8")
+
+
+def _as_row(r: Sequence | dict) -> tuple:
+    """Return a row as a ROW_COLUMNS tuple (from a tuple or a mapping; may_hold 1 when absent)."""
+    if hasattr(r, "keys"):
+        return tuple(r[c] if c in r.keys() else 1 for c in ROW_COLUMNS)
+    r = tuple(r)
+    return r if len(r) == len(ROW_COLUMNS) else (*r, 1)

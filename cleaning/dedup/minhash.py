@@ -119,8 +119,26 @@ def estimate_jaccard(sigs_a: np.ndarray, sigs_b: np.ndarray) -> np.ndarray:
     return np.count_nonzero(sigs_a == sigs_b, axis=1) / sigs_a.shape[1]
 
 
+# Postings segments are merged while the newer one is at least half the older, up to this many entries:
+# larger segments stay apart (a lookup searches each; merging two 16M-entry segments would need ~400 MB
+# for a moment, the memory a million-document batch cannot spare).
+SEGMENT_MAX = 1 << 22
+
+
+def merge_sorted(k1: np.ndarray, p1: np.ndarray, k2: np.ndarray, p2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return two sorted (key, position) runs merged, the first run's entries first among equal keys."""
+    at = np.searchsorted(k1, k2, side="right") + np.arange(len(k2))
+    keys = np.empty(len(k1) + len(k2), dtype=k1.dtype)
+    positions = np.empty(len(keys), dtype=p1.dtype)
+    second = np.zeros(len(keys), dtype=bool)
+    second[at] = True
+    keys[at], positions[at] = k2, p2
+    keys[~second], positions[~second] = k1, p1
+    return keys, positions
+
+
 class SortedPostings:
-    """uint64 keys -> int positions, as a few sorted segments (merged geometrically, like an LSM tree)."""
+    """uint64 keys -> positions (uint32), as a few sorted segments (merged geometrically, like an LSM tree)."""
 
     def __init__(self) -> None:
         self.segments: list[tuple[np.ndarray, np.ndarray]] = []
@@ -128,18 +146,22 @@ class SortedPostings:
     def __len__(self) -> int:
         return sum(len(k) for k, _ in self.segments)
 
+    def nbytes(self) -> int:
+        """Return the bytes the postings hold."""
+        return sum(k.nbytes + p.nbytes for k, p in self.segments)
+
     def add(self, keys: np.ndarray, positions: np.ndarray) -> None:
         """Add postings; a key's postings keep insertion order (the LSH adds increasing positions, so the
         earliest documents come first)."""
         if not len(keys):
             return
         order = np.argsort(keys, kind="stable")
-        self.segments.append((keys[order], positions[order]))
-        while len(self.segments) > 1 and len(self.segments[-1][0]) * 2 >= len(self.segments[-2][0]):
+        self.segments.append((keys[order], positions[order].astype(np.uint32)))
+        while len(self.segments) > 1:
             (k1, p1), (k2, p2) = self.segments[-2], self.segments[-1]
-            keys_m, pos_m = np.concatenate([k1, k2]), np.concatenate([p1, p2])
-            order = np.argsort(keys_m, kind="stable")  # stable: earlier postings stay first
-            self.segments[-2:] = [(keys_m[order], pos_m[order])]
+            if len(k2) * 2 < len(k1) or len(k1) + len(k2) > SEGMENT_MAX:
+                break
+            self.segments[-2:] = [merge_sorted(k1, p1, k2, p2)]
 
     def lookup(
         self, keys: np.ndarray, owners: np.ndarray, *, cap: int | None = None, rare_below: int | None = None
@@ -168,18 +190,11 @@ class SortedPostings:
                 continue
             starts = np.repeat(left - (np.cumsum(counts) - counts), counts)
             out_o.append(np.repeat(owners, counts))
-            out_p.append(seg_pos[starts + np.arange(total)])
+            out_p.append(seg_pos[starts + np.arange(total)].astype(np.int64))
         if not out_o:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, totals
         return np.concatenate(out_o), np.concatenate(out_p), totals
-
-    def count(self, keys: np.ndarray) -> np.ndarray:
-        """Return how many postings each key has."""
-        total = np.zeros(len(keys), dtype=np.int64)
-        for left, right, _ in self.ranges(keys):
-            total += right - left
-        return total
 
     def ranges(self, keys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Return per segment (left, right, positions): keys[i]'s postings are positions[left[i]:right[i]]."""

@@ -107,6 +107,8 @@ def test_an_old_corpus_db_gains_the_short_index(tmp_path, make_document):
     # as a release before the short index left it: no table, no version, the old view
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE documents_short_fts")
+    for column in ("may_hold", "role", "host_anchors"):  # the on-disk dedup index came with the same release
+        conn.execute(f"ALTER TABLE dedup_signatures DROP COLUMN {column}")
     conn.execute("DELETE FROM dedup_state WHERE key = 'short_fts_version'")
     conn.execute("DROP VIEW canonical_documents")
     conn.execute("CREATE VIEW canonical_documents AS SELECT * FROM documents WHERE is_canonical = 1")

@@ -123,18 +123,18 @@ def test_documents_left_unplaced_by_a_crash_are_placed_next_run(paths):
 def test_a_failure_inside_the_write_rolls_everything_back(paths, monkeypatch):
     real_apply = CorpusStore.apply_dedup
 
-    def failing(self, removed, signature_rows, links, linked, clusters, index_version):
-        # A cluster row violating NOT NULL, written after the signatures and links: the write fails midway.
+    def failing(self, changes, removed, links, linked, clusters, index_version, next_seq):
+        # A cluster row violating NOT NULL, written after the index and links: the write fails midway.
         broken = {"cluster_id": "broken", "canonical_id": None, "canonical_reason": None, "size": 0, "member_ids": []}
-        return real_apply(self, removed, signature_rows, links, linked, [*clusters, broken], index_version)
+        return real_apply(self, changes, removed, links, linked, [*clusters, broken], index_version, next_seq)
 
     monkeypatch.setattr(CorpusStore, "apply_dedup", failing)
     with pytest.raises(sqlite3.IntegrityError):
         dedup_corpus(paths, load_registry())
     monkeypatch.undo()
     store = CorpusStore(paths.corpus_db)
-    assert store.db.execute("SELECT COUNT(*) FROM dedup_signatures").fetchone()[0] == 0
-    assert store.db.execute("SELECT COUNT(*) FROM document_links").fetchone()[0] == 0
+    for table in ("dedup_signatures", "dedup_bands", "dedup_anchors", "document_links"):
+        assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
     assert store.db.execute("SELECT COUNT(*) FROM documents WHERE cluster_id IS NOT NULL").fetchone()[0] == 0
     store.close()
     assert dedup_corpus(paths, load_registry()).placed == 3

@@ -20,7 +20,7 @@ from cleaning.dedup import minhash
 from cleaning.dedup.contain import SECOND_SOURCE_SHARE
 from cleaning.dedup.engine import FOREIGN_SHARE, DedupEngine, Link
 from cleaning.dedup.guards import Guards, extract_doc_numbers, extract_years, guard_conflict
-from cleaning.dedup.index import MemberInfo, SignatureIndex, choose_canonical
+from cleaning.dedup.index import ROW_COLUMNS, MemberInfo, SignatureIndex, choose_canonical
 from cleaning.dedup.keys import T2S_PHRASE_CHARS, fold_texts, strip_folded
 from cleaning.dedup.signatures import DocInput
 from cleaning.text.script import get_converter
@@ -516,29 +516,8 @@ def test_rows_round_trip_and_cluster_ids_are_stable():
     index = engine.new_index()
     engine.assign(corpus(), index)
     rows = index.to_rows()
-    assert all(len(r) == 11 for r in rows)
-    as_dicts = [
-        dict(
-            zip(
-                (
-                    "seq",
-                    "id",
-                    "cluster_id",
-                    "key_hash",
-                    "key_len",
-                    "signature",
-                    "anchors",
-                    "guards",
-                    "site_id",
-                    "published_at",
-                    "is_authority",
-                ),
-                r,
-                strict=True,
-            )
-        )
-        for r in reversed(rows)
-    ]
+    assert all(len(r) == len(ROW_COLUMNS) == 12 for r in rows)
+    as_dicts = [dict(zip(ROW_COLUMNS, r, strict=True)) for r in reversed(rows)]
     again = SignatureIndex.from_rows(as_dicts)
     assert again.to_rows() == rows
     # re-running the same documents changes nothing (idempotent nightly re-run)
