@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from cleaning.dedup import minhash
-
-if TYPE_CHECKING:
-    from cleaning.dedup.index import SignatureIndex
 
 
 class IndexStore(Protocol):
@@ -48,6 +45,13 @@ class IndexStore(Protocol):
 
     def host_postings(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (key index, seq) of hosts posted under these extra anchors."""
+
+
+class OverStore(Protocol):
+    """The side of an index over a store that the classes below use (``SignatureIndex`` is one)."""
+
+    store: IndexStore
+    removed: set[int]
 
 
 class StoredColumn:
@@ -121,7 +125,7 @@ class StoredPositions:
 class StoredExact:
     """``exact`` of an on-disk index: key hash -> first live position, stored rows first."""
 
-    def __init__(self, index: SignatureIndex) -> None:
+    def __init__(self, index: OverStore) -> None:
         self.index = index
         self.known: dict[str, int | None] = {}
 
@@ -156,7 +160,7 @@ class StoredPostings:
     """Postings of an on-disk index: what the store holds (as the last run left them) plus what this run
     added in memory; lookups query the store for the given keys only."""
 
-    def __init__(self, index: SignatureIndex, kind: str) -> None:
+    def __init__(self, index: OverStore, kind: str) -> None:
         self.index = index
         self.kind = kind  # "lsh", "anchor" or "host"
         self.memory = minhash.SortedPostings()
