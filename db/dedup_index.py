@@ -12,6 +12,7 @@ seq), described in db/SCHEMA.md. 64-bit keys are stored as SQLite's signed integ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import islice
 
 import numpy as np
 import sqlite_utils
@@ -147,29 +148,40 @@ def _expand(inverse: np.ndarray, per_unique: dict[int, list[int]]) -> tuple[np.n
     return np.concatenate(keys_out), np.concatenate(seqs_out)
 
 
-def apply_changes(db: sqlite_utils.Database, changes, *, next_seq: int) -> None:
+def apply_changes(db: sqlite_utils.Database, changes, *, next_seq: int, batch: int = 8192) -> None:
     """Write one run's ``IndexChanges`` (inside the caller's transaction): removed rows and their postings
     go, rows are inserted or replaced, new documents' LSH keys are posted, roles are re-posted where they
-    changed, and next_seq is kept (seqs are never reused)."""
+    changed, and next_seq is kept (seqs are never reused). Streams: ``batch`` rows or roles at a time."""
     conn = db.conn
     _remove(conn, changes)
-    old_roles = _stored_roles(conn, list(changes.roles))
-    conn.executemany(
-        f"""INSERT INTO dedup_signatures ({ROW_SQL}, role, host_anchors)
-            VALUES ({",".join("?" * 14)})
-            ON CONFLICT (seq) DO UPDATE SET cluster_id = excluded.cluster_id, may_hold = excluded.may_hold""",
-        [(*row, ROLE_NONE, None) for row in changes.rows],
-    )
-    if len(changes.lsh_seqs):
-        seqs = np.repeat(changes.lsh_seqs, changes.lsh_keys.shape[1])
-        keys = changes.lsh_keys.ravel()
-        order = np.argsort(keys, kind="stable")  # sorted inserts keep the B-tree writes local
+    insert = f"""INSERT INTO dedup_signatures ({ROW_SQL}, role, host_anchors) VALUES ({",".join("?" * 14)})
+                 ON CONFLICT (seq) DO UPDATE SET cluster_id = excluded.cluster_id, may_hold = excluded.may_hold"""
+    conn.executemany(insert, ((*row, ROLE_NONE, None) for row in changes.rows))
+    for seqs, keys in changes.lsh:
+        flat_keys = keys.ravel()
+        flat_seqs = np.repeat(seqs, keys.shape[1])
+        order = np.argsort(flat_keys, kind="stable")  # sorted inserts keep the B-tree writes local
         conn.executemany(
             "INSERT OR IGNORE INTO dedup_bands (band, seq) VALUES (?, ?)",
-            zip(_signed(keys[order]), seqs[order].tolist(), strict=True),
+            zip(_signed(flat_keys[order]), flat_seqs[order].tolist(), strict=True),
         )
+    roles = iter(changes.roles)
+    while part := list(islice(roles, batch)):
+        _apply_roles(conn, part)
+    if changes.all_may_hold:
+        conn.execute("UPDATE dedup_signatures SET may_hold = 1 WHERE may_hold = 0")
+    conn.execute(
+        "INSERT INTO dedup_state (key, value) VALUES ('next_seq', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [str(next_seq)],
+    )
+
+
+def _apply_roles(conn, roles: list[tuple[int, str, np.ndarray]]) -> None:
+    """Re-post the members whose role (or posted anchors) changed."""
+    old_roles = _stored_roles(conn, [seq for seq, _, _ in roles])
     unpost_rep, unpost_host, post_rep, post_host, updates = [], [], [], [], []
-    for seq, (role, anchors) in changes.roles.items():
+    for seq, role, anchors in roles:
         old_role, old_anchors = old_roles.get(seq, (ROLE_NONE, None))
         new_role = {"rep": ROLE_REP, "host": ROLE_HOST}.get(role, ROLE_NONE)
         new_blob = anchors.astype("<u8").tobytes() if new_role != ROLE_NONE else None
@@ -183,19 +195,12 @@ def apply_changes(db: sqlite_utils.Database, changes, *, next_seq: int) -> None:
             post_rep.append((seq, new_blob))
         elif new_role == ROLE_HOST:
             post_host.append((seq, new_blob))
-        updates.append((new_role, new_blob, seq))
+        updates.append((new_role, new_blob if new_role == ROLE_HOST else None, seq))
     _post(conn, "dedup_anchors", unpost_rep, delete=True)
     _post(conn, "dedup_host_anchors", unpost_host, delete=True)
     _post(conn, "dedup_anchors", post_rep)
     _post(conn, "dedup_host_anchors", post_host)
     conn.executemany("UPDATE dedup_signatures SET role = ?, host_anchors = ? WHERE seq = ?", updates)
-    if changes.all_may_hold:
-        conn.execute("UPDATE dedup_signatures SET may_hold = 1 WHERE may_hold = 0")
-    conn.execute(
-        "INSERT INTO dedup_state (key, value) VALUES ('next_seq', ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [str(next_seq)],
-    )
 
 
 def _stored_roles(conn, seqs: list[int]) -> dict[int, tuple[int, bytes | None]]:

@@ -12,7 +12,9 @@ stored document's position is its ``seq``. ``to_rows`` / ``from_rows`` are the p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,6 +50,20 @@ ROW_COLUMNS = (
     "may_hold",  # 1 when the document may hold another representative (see DedupEngine._mark_holders)
 )
 EMPTY_GUARDS = b'{"doc_numbers":[],"years":{}}'
+# Per-position columns: (attribute, array typecode in memory, or None for a list of shared objects).
+COLUMNS = (
+    ("ids", None),
+    ("alive", "b"),
+    ("key_hash", None),
+    ("key_len", "i"),
+    ("site_id", None),
+    ("published_at", None),
+    ("is_authority", "b"),
+    ("cluster_of", "i"),
+    ("_has_sig", "b"),
+    ("may_hold", "b"),
+    ("_guards_json", None),
+)
 
 
 @dataclass(frozen=True)
@@ -95,31 +111,79 @@ def choose_canonical(members: Sequence[MemberInfo]) -> tuple[str, str]:
     return best.id, "lowest_id"
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # a few MB: the candidates of a chunk, not every document
 def parse_guards(blob: bytes) -> Guards:
     """Return the guards of a stored JSON blob (cached: candidates are compared again and again)."""
     return Guards.from_json(blob.decode("utf-8"))
 
 
-class _Grow:
-    """A growable numpy array of rows (capacity grows by half: no quadratic copying)."""
+class _Rows:
+    """Fixed-width rows in blocks of ``BLOCK_ROWS``: appending never copies what is stored (no doubling,
+    no moment with two copies of a million signatures)."""
 
-    def __init__(self, dtype: type, width: int | None = None) -> None:
-        shape = (0,) if width is None else (0, width)
-        self.data = np.zeros(shape, dtype=dtype)
+    BLOCK_BITS = 14
+
+    def __init__(self, dtype: type, width: int) -> None:
+        self.dtype, self.width = dtype, width
+        self.blocks: list[np.ndarray] = []
         self.n = 0
 
     def extend(self, rows: np.ndarray) -> int:
         """Append rows; return the index of the first."""
         start = self.n
-        need = self.n + len(rows)
-        if need > len(self.data):
-            grown = np.zeros((max(need, len(self.data) * 3 // 2 + 16), *self.data.shape[1:]), dtype=self.data.dtype)
-            grown[: self.n] = self.data[: self.n]
-            self.data = grown
-        self.data[self.n : need] = rows
-        self.n = need
+        size = 1 << self.BLOCK_BITS
+        done = 0
+        while done < len(rows):
+            at = self.n & (size - 1)
+            if at == 0:
+                self.blocks.append(np.zeros((size, self.width), dtype=self.dtype))
+            take = min(size - at, len(rows) - done)
+            self.blocks[-1][at : at + take] = rows[done : done + take]
+            done += take
+            self.n += take
         return start
+
+    def row(self, i: int) -> np.ndarray:
+        """Return row i (a view)."""
+        return self.blocks[i >> self.BLOCK_BITS][i & ((1 << self.BLOCK_BITS) - 1)]
+
+    def take(self, idx: np.ndarray) -> np.ndarray:
+        """Return the rows at indices idx (a copy)."""
+        block = idx >> self.BLOCK_BITS
+        offset = idx & ((1 << self.BLOCK_BITS) - 1)
+        if len(idx) and block.min() == block.max():
+            return self.blocks[int(block[0])][offset]
+        out = np.empty((len(idx), self.width), dtype=self.dtype)
+        for b in np.unique(block).tolist():
+            where = block == b
+            out[where] = self.blocks[b][offset[where]]
+        return out
+
+
+class _Flat:
+    """Variable-length uint64 runs (each document's anchors) in blocks; a run never spans two blocks."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self) -> None:
+        self.blocks: list[np.ndarray] = []
+        self.used = 0  # values used in the last block
+
+    def add(self, values: np.ndarray) -> int:
+        """Store a run; return its address (block << 32 | offset)."""
+        n = len(values)
+        if not self.blocks or self.used + n > len(self.blocks[-1]):
+            self.blocks.append(np.zeros(max(self.BLOCK, n), dtype=np.uint64))
+            self.used = 0
+        at = self.used
+        self.blocks[-1][at : at + n] = values
+        self.used += n
+        return (len(self.blocks) - 1) << 32 | at
+
+    def get(self, address: int, n: int) -> np.ndarray:
+        """Return the run of n values stored at address (a view)."""
+        at = address & 0xFFFFFFFF
+        return self.blocks[address >> 32][at : at + n]
 
 
 class SignatureIndex:
@@ -150,11 +214,12 @@ class SignatureIndex:
         self.removed: set[int] = set()  # stored positions removed in this run
         self.dirty: set[int] = set()  # stored positions whose row changed (cluster, may_hold)
         self.touched: set[int] = set()  # clusters whose roles (representative, hosts) may have changed
-        names = (
-            "ids alive key_hash key_len site_id published_at is_authority cluster_of _has_sig may_hold _guards_json"
-        ).split()
-        for name in names:
-            setattr(self, name, [] if store is None else StoredColumn(self.base, self.load))
+        for name, typecode in COLUMNS:
+            if store is not None:
+                column = StoredColumn(self.base, self.load)
+            else:  # compact: machine integers for numbers and flags, shared strings for the others
+                column = [] if typecode is None else array(typecode)
+            setattr(self, name, column)
         self.pos_of: dict[str, int] | StoredPositions = {} if store is None else StoredPositions(store)
         self.exact: dict[str, int] | StoredExact = {} if store is None else StoredExact(self)
         self.cluster_ids: list[str] = []  # cluster number -> cluster id
@@ -162,10 +227,11 @@ class SignatureIndex:
         self.members: list[list[int]] = []  # cluster number -> member positions in order
         self.shortest: list[int] = []  # cluster number -> shortest live member with min_anchors anchors, or -1
         self._slot: dict[int, int] | None = None if store is None else {}  # position -> row of the arrays below
-        self._sigs = _Grow(np.uint32, num_perm)
-        self._anchor_flat = _Grow(np.uint64)
-        self._anchor_span = _Grow(np.int64, 2)  # per slot: (start, end) in _anchor_flat
+        self._sigs = _Rows(np.uint32, num_perm)
+        self._anchor_flat = _Flat()
+        self._anchor_span = _Rows(np.int64, 2)  # per slot: (address in _anchor_flat, count)
         self._extra: dict[int, np.ndarray] = {}  # host position -> anchors its representative lacks
+        self._blobs: dict[bytes, bytes] = {}  # distinct guards blobs
         if store is None:
             self.lsh = minhash.SortedPostings()
             self.anchor_postings = minhash.SortedPostings()  # representatives' anchors
@@ -209,12 +275,11 @@ class SignatureIndex:
         if slot is None:
             self.load([pos])
             slot = self._slot[pos]
-        return self._sigs.data[slot]
+        return self._sigs.row(slot)
 
     def sigs(self, positions: np.ndarray) -> np.ndarray:
         """Return the MinHash rows of positions."""
-        slots = self._slots(np.asarray(positions, dtype=np.int64))  # first: loading may grow the arrays
-        return self._sigs.data[slots]
+        return self._sigs.take(self._slots(np.asarray(positions, dtype=np.int64)))
 
     def signature(self, pos: int) -> np.ndarray | None:
         """Return the MinHash of a position, or None for short documents."""
@@ -226,8 +291,8 @@ class SignatureIndex:
         if slot is None:
             self.load([pos])
             slot = self._slot[pos]
-        start, end = self._anchor_span.data[slot]
-        return self._anchor_flat.data[start:end] if end > start else NO_ANCHORS
+        address, n = self._anchor_span.row(slot).tolist()
+        return self._anchor_flat.get(address, n) if n else NO_ANCHORS
 
     def key_lens(self, positions: np.ndarray) -> np.ndarray:
         """Return the key lengths of positions."""
@@ -346,12 +411,11 @@ class SignatureIndex:
         else:
             row = sig.reshape(1, self.num_perm)
         slot = self._sigs.extend(row)
-        if anchors is None:
+        if anchors is None or not len(anchors):
             span = np.zeros((1, 2), dtype=np.int64)
         else:
-            a = np.frombuffer(anchors, dtype="<u8").astype(np.uint64) if isinstance(anchors, bytes) else anchors
-            start = self._anchor_flat.extend(a)
-            span = np.array([[start, start + len(a)]], dtype=np.int64)
+            a = np.frombuffer(anchors, dtype="<u8") if isinstance(anchors, bytes) else anchors
+            span = np.array([[self._anchor_flat.add(a), len(a)]], dtype=np.int64)
         self._anchor_span.extend(span)
         return slot
 
@@ -363,11 +427,11 @@ class SignatureIndex:
         self.alive.append(True)
         self.key_hash.append(sig.key_hash)
         self.key_len.append(sig.key_len)
-        self.site_id.append(doc.site_id or "")
-        self.published_at.append(doc.published_at)
+        self.site_id.append(sys.intern(doc.site_id or ""))
+        self.published_at.append(sys.intern(doc.published_at) if doc.published_at else None)
         is_auth = doc.is_authority_site if isinstance(doc, DocInput) else doc.is_authority
         self.is_authority.append(bool(is_auth))
-        self._guards_json.append(sig.guards.to_json().encode("utf-8"))
+        self._guards_json.append(self._shared_blob(sig.guards.to_json().encode("utf-8")))
         self._has_sig.append(minhash_row is not None)
         self.may_hold.append(False)
         slot = self._add_arrays(minhash_row, sig.anchors if minhash_row is not None else None)
@@ -376,6 +440,10 @@ class SignatureIndex:
         self.cluster_of.append(-1)
         self.exact.setdefault(sig.key_hash, pos)
         return pos
+
+    def _shared_blob(self, blob: bytes) -> bytes:
+        """Return one object per distinct guards blob (copies of a notice share theirs)."""
+        return self._blobs.setdefault(blob, blob)
 
     def _join(self, pos: int, cluster: int) -> None:
         self.cluster_of[pos] = cluster
@@ -493,7 +561,7 @@ class SignatureIndex:
     def all_may_hold(self) -> None:
         """Mark every position as possibly holding another representative (after a representative changed)."""
         if self.store is None:
-            self.may_hold = [True] * len(self.ids)
+            self.may_hold = array("b", [1]) * len(self.ids)
             return
         self.may_hold.dense = [True] * len(self.may_hold.dense)
         for p in list(self.may_hold.sparse):
@@ -553,41 +621,55 @@ class SignatureIndex:
             int(self.may_hold[pos]),
         )
 
-    def changes(self) -> IndexChanges:
+    def changes(self, batch: int = 8192) -> IndexChanges:
         """Return what a run changed in an on-disk index: rows to write (new documents, and stored ones
         whose cluster or may_hold changed), rows removed, LSH keys of the new documents, and the roles
-        (representatives' anchors, hosts' extra anchors) of every member of the clusters touched."""
+        (representatives' anchors, hosts' extra anchors) of every member of the clusters touched. Rows, keys
+        and roles are produced ``batch`` at a time as the writer consumes them (a rebuild of a million
+        documents never holds them all twice)."""
         if self.store is None:
             raise TypeError("changes() is for an on-disk index")
-        new = [p for p in range(self.base, self.next_pos) if self.alive[p]]
-        stored = sorted(p for p in self.dirty if p not in self.removed and self.alive[p])
-        rows = [self._row(p) for p in [*stored, *new]]
-        with_sig = np.asarray([p for p in new if self._has_sig[p]], dtype=np.int64)
-        gone = np.asarray([p for p in sorted(self.removed) if self._has_sig[p]], dtype=np.int64)
-        roles = {}
         for cluster in sorted(self.touched):
             self._refresh_roles(cluster)  # hosts as a reload would find them
+        gone = np.asarray([p for p in sorted(self.removed) if self._has_sig[p]], dtype=np.int64)
+        return IndexChanges(
+            rows=self._changed_rows(),
+            removed=sorted(self.removed),
+            lsh=self._new_band_keys(batch),
+            roles=self._roles(),
+            removed_lsh_seqs=gone,
+            removed_lsh_keys=self._band_keys(gone),
+            all_may_hold=self.may_hold_everywhere,
+        )
+
+    def _changed_rows(self) -> Iterator[tuple]:
+        for p in sorted(self.dirty):
+            if p not in self.removed and self.alive[p]:
+                yield self._row(p)
+        for p in range(self.base, self.next_pos):
+            if self.alive[p]:
+                yield self._row(p)
+
+    def _new_band_keys(self, batch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for start in range(self.base, self.next_pos, batch):
+            span = range(start, min(start + batch, self.next_pos))
+            seqs = np.asarray([p for p in span if self.alive[p] and self._has_sig[p]], dtype=np.int64)
+            if len(seqs):
+                yield seqs, self._band_keys(seqs)
+
+    def _roles(self) -> Iterator[tuple[int, str, np.ndarray]]:
+        for cluster in sorted(self.touched):
             live = self.live_members(cluster)
             if not live:
                 continue
             rep = live[0] if len(self.anchors(live[0])) >= self.min_anchors else None
             for p in live:
                 if p == rep:
-                    roles[p] = ("rep", self.anchors(p))
+                    yield p, "rep", self.anchors(p)
                 elif p in self._extra:
-                    roles[p] = ("host", self._extra[p])
+                    yield p, "host", self._extra[p]
                 else:
-                    roles[p] = ("none", NO_ANCHORS)
-        return IndexChanges(
-            rows=rows,
-            removed=sorted(self.removed),
-            lsh_seqs=with_sig,
-            lsh_keys=self._band_keys(with_sig),
-            roles=roles,
-            removed_lsh_seqs=gone,
-            removed_lsh_keys=self._band_keys(gone),
-            all_may_hold=self.may_hold_everywhere,
-        )
+                    yield p, "none", NO_ANCHORS
 
     def _band_keys(self, positions: np.ndarray) -> np.ndarray:
         if not len(positions):
@@ -619,10 +701,10 @@ class SignatureIndex:
             index.alive.append(True)
             index.key_hash.append(key_hash)
             index.key_len.append(int(key_len))
-            index.site_id.append(site or "")
-            index.published_at.append(published)
+            index.site_id.append(sys.intern(site or ""))
+            index.published_at.append(sys.intern(published) if published else None)
             index.is_authority.append(bool(auth))
-            index._guards_json.append(_guards_bytes(guards))
+            index._guards_json.append(index._shared_blob(_guards_bytes(guards)))
             index._has_sig.append(sig is not None)
             index.may_hold.append(bool(hold))
             index._add_arrays(sig, anchors)

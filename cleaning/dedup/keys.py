@@ -106,8 +106,15 @@ def fold_texts(texts: Sequence[str], *, casefold: bool = True) -> list[str]:
 
 # What the furniture rules see of a folded text: sentence punctuation full-width again (NFKC made it ASCII;
 # a copy may have had ASCII punctuation to begin with), as the extractor's rules and line tests expect it.
-_RULE_VIEW = str.maketrans({",": "，", ";": "；", "!": "！", "?": "？"})
+_RULE_VIEW = ((",", "，"), (";", "；"), ("!", "！"), ("?", "？"))
 _FULL_STOP = re.compile(r"\.(?!\d)")  # a full stop, not a decimal point
+
+
+def _rule_view(text: str) -> str:
+    for ascii_mark, full in _RULE_VIEW:  # str.replace: several times faster than str.translate here
+        if ascii_mark in text:
+            text = text.replace(ascii_mark, full)
+    return _FULL_STOP.sub("。", text) if "." in text else text
 
 
 def evidence_lines(texts: Sequence[str]) -> list[list[str]]:
@@ -116,7 +123,7 @@ def evidence_lines(texts: Sequence[str]) -> list[list[str]]:
     simplified script also catch 相關連結; Copyright keeps its case)."""
     out = []
     for text in fold_texts(texts, casefold=False):
-        out.append(furniture_lines(_FULL_STOP.sub("。", text.translate(_RULE_VIEW))))
+        out.append(furniture_lines(_rule_view(text)))
     return out
 
 

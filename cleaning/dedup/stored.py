@@ -213,11 +213,10 @@ def _rank_within(groups: np.ndarray) -> np.ndarray:
 class IndexChanges:
     """What one run changed in an on-disk index (``SignatureIndex.changes``)."""
 
-    rows: list[tuple]  # ROW_COLUMNS rows to insert or replace
+    rows: Iterable[tuple]  # ROW_COLUMNS rows to insert or replace (produced as they are written)
     removed: list[int]  # seqs whose rows (and postings) go
-    lsh_seqs: np.ndarray  # new documents with a signature ...
-    lsh_keys: np.ndarray  # ... and their (n, bands) LSH keys
-    roles: dict[int, tuple[str, np.ndarray]]  # seq -> ("rep" | "host" | "none", anchors it is posted under)
+    lsh: Iterable[tuple[np.ndarray, np.ndarray]]  # (seqs of new documents with a signature, their LSH keys)
+    roles: Iterable[tuple[int, str, np.ndarray]]  # (seq, "rep" | "host" | "none", anchors it is posted under)
     removed_lsh_seqs: np.ndarray  # removed documents with a signature ...
     removed_lsh_keys: np.ndarray  # ... and their LSH keys (their bucket postings go)
     all_may_hold: bool = False  # a representative changed: every stored row may hold another
