@@ -156,13 +156,26 @@ class CorpusStore:
     def documents_needing_dedup(self) -> list[dict]:
         """Return live documents without a signature, whose text changed since it, or left out of their cluster (a
         withdrawn document that came back before dedup ran), in arrival order."""
-        sql = """SELECT d.id, d.text, d.title, d.site_id, d.published_at, d.issuer, d.doc_number, d.first_seen
-                 FROM documents d LEFT JOIN dedup_signatures s ON s.id = d.id
+        return [row for batch in self.iter_documents_needing_dedup() for row in batch]
+
+    def iter_documents_needing_dedup(self, batch_size: int = 4000) -> Iterator[list[dict]]:
+        """Yield the documents needing dedup (see documents_needing_dedup) ``batch_size`` at a time: their
+        ids and order are read first, texts a batch at a time (a rebuild reads a million of them)."""
+        sql = """SELECT d.id FROM documents d LEFT JOIN dedup_signatures s ON s.id = d.id
                  WHERE (s.id IS NULL OR s.key_hash != substr(d.content_hash, 1, length(s.key_hash))
                         OR d.cluster_id IS NULL)
                    AND d.withdrawn_at IS NULL
                  ORDER BY d.first_seen, d.id"""
-        return list(self.db.query(sql))
+        ids = [row[0] for row in self.db.execute(sql)]
+        columns = "id, text, title, site_id, published_at, issuer, doc_number, first_seen"
+        for start in range(0, len(ids), batch_size):
+            part = ids[start : start + batch_size]
+            rows = {}
+            for sub in range(0, len(part), 500):
+                chunk = part[sub : sub + 500]
+                query = f"SELECT {columns} FROM documents WHERE id IN ({','.join('?' * len(chunk))})"
+                rows.update((r["id"], r) for r in self.db.query(query, chunk))
+            yield [rows[i] for i in part if i in rows]
 
     def dedup_index_version(self) -> int | None:
         """Return the engine index version the stored signatures were made with (None: none stored)."""

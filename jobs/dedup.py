@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from cleaning.dedup.engine import Assignment, DedupEngine
+from cleaning.dedup.engine import Assignment, DedupEngine, Placed
 from cleaning.dedup.index import INDEX_VERSION, ClusterInfo, SignatureIndex
 from cleaning.dedup.signatures import DocInput
 from crawlers.sites import Registry
@@ -103,14 +103,17 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
             # Rows of another engine version mean something else: rebuild the index from the documents.
             corpus.reset_dedup()
             summary.rebuilt = True
-        pending = corpus.documents_needing_dedup()
         orphans = corpus.signatures_without_document()
-        if not pending and not orphans:
-            return summary
         index = engine.new_index(store=corpus.dedup_store())
         removed = [row["id"] for row in orphans]
         index.remove(removed)
-        assignments, clusters = place(engine, [doc_input(row, registry) for row in pending], index)
+        placed = Placed()
+        for batch in corpus.iter_documents_needing_dedup(engine.chunk_size):
+            engine.place([doc_input(row, registry) for row in batch], index, placed)
+        if not placed.ids and not orphans:
+            return summary
+        assignments = engine.assignments(placed, index)
+        clusters = {c.cluster_id: c for c in engine.touched_clusters(assignments, index)}
         for row in orphans:  # clusters that lost a member may need a new canonical document
             clusters.setdefault(row["cluster_id"], index.cluster(row["cluster_id"]))
         links = link_rows(assignments)
@@ -133,12 +136,12 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
             INDEX_VERSION,
             index.next_pos,
         )
-        placed = {row["id"] for row in pending}
-        summary.placed = sum(1 for a in assignments if a.id in placed)
+        new = set(placed.ids)
+        summary.placed = sum(1 for a in assignments if a.id in new)
         summary.moved = len(assignments) - summary.placed
         summary.removed = len(removed)
         summary.clusters_touched = len(clusters)
-        summary.joined_existing = sum(1 for a in assignments if a.id in placed and a.cluster_id != a.id)
+        summary.joined_existing = sum(1 for a in assignments if a.id in new and a.cluster_id != a.id)
         for link in links:
             summary.links[link["relation"]] = summary.links.get(link["relation"], 0) + 1
     finally:

@@ -188,10 +188,12 @@ class DedupEngine(ContainmentRules):
         placed = self.place(new_docs, index)
         return self.assignments(placed, index)
 
-    def place(self, new_docs: Sequence[DocInput], index: SignatureIndex) -> Placed:
+    def place(self, new_docs: Sequence[DocInput], index: SignatureIndex, placed: Placed | None = None) -> Placed:
         """Place new documents (in order) into the index and return what happened, without building an
         Assignment per document: a batch over many calls keeps only the index (``zhcorpus dedup --jsonl``
-        calls this per ``chunk_size`` documents, then reads the clusters off the index once)."""
+        calls this per ``chunk_size`` documents, then reads the clusters off the index once). Pass the
+        ``placed`` of earlier calls to gather one run's links across calls (a later document may rewrite
+        the links of an earlier one that moves)."""
         if index.num_perm != self.num_perm or index.bands != self.bands:
             raise ValueError("index LSH layout differs from the engine's")
         seen: set[str] = set()
@@ -199,12 +201,15 @@ class DedupEngine(ContainmentRules):
             if d.id in seen:
                 raise ValueError(f"duplicate document id in batch: {d.id}")
             seen.add(d.id)
+        if placed is not None:
+            again = seen.intersection(placed.ids)
+            if again:
+                raise ValueError(f"duplicate document id in batch: {sorted(again)[0]}")
         with _cyclic_gc_paused():
-            return self._place(new_docs, index)
+            return self._place(new_docs, index, placed or Placed())
 
-    def _place(self, new_docs: Sequence[DocInput], index: SignatureIndex) -> Placed:
-        """Return what ``place`` did (its arguments checked)."""
-        placed = Placed()
+    def _place(self, new_docs: Sequence[DocInput], index: SignatureIndex, placed: Placed) -> Placed:
+        """Return what ``place`` did (its arguments checked), added to ``placed``."""
         prefetch = getattr(index.pos_of, "prefetch", None)  # an on-disk index: one query per chunk
         for start in range(0, len(new_docs), self.chunk_size):
             chunk = new_docs[start : start + self.chunk_size]
