@@ -235,6 +235,8 @@ NEWS_MEASURES = [
 ]
 NEWS_WHO = ["困难群众", "独居老人", "困境儿童", "残疾人", "低保对象", "特困人员"]
 NEWS_LEADERS = ["局长", "党组书记、局长", "副局长", "二级调研员", "党组成员、副局长"]
+# Counties issuing monthly payment notices (a family per county and year).
+COUNTIES = [f"{a}{b}{c}" for a in "东西南北中" for b in "山河湖江城林" for c in ("县", "区", "市")]
 NEWS_TOPICS = ["养老服务", "社会救助", "儿童福利", "殡葬改革", "社区治理", "婚姻登记", "慈善捐赠", "社会组织管理"]
 NEWS_PLACES = ["城东街道", "白沙镇", "新城社区", "河口乡", "高新区", "老城区"]
 NEWS_DEPTS = ["财政局", "卫健局", "残联", "团市委", "妇联"]

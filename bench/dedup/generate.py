@@ -461,7 +461,8 @@ def chrome_class(rng: random.Random, notices: list[Notice], docs: list[dict], n:
                 editions.append(chrome.appointment_notice(rng, issuer, prefix if with_number else None, year))
         else:
             months = sorted(rng.sample(range(1, 13), rng.randint(3, 6)))
-            editions = [chrome.payment_notice(rng, issuer, year, m) for m in months]
+            county = f"{chrome.COUNTIES[k % len(chrome.COUNTIES)]}民政局"  # monthly notices come from counties
+            editions = [chrome.payment_notice(rng, county, year, m) for m in months]
         for title, text in editions:
             label = f"fam{k}"
             out.append(_doc(f"{label}-o", text, label, "family", f"fam-{prefix}", is_authority_site=True))

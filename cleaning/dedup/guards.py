@@ -33,14 +33,24 @@ DOC_PREFIX_CUT_RE = re.compile(r".*[的据照将和及与见于为按依转在�
 DOC_PREFIX_MAX = 8
 # A side whose year mentions are at least this share on years the other side never mentions differs.
 YEAR_CONFLICT_SHARE = 0.5
-# Figures: the numbers of a document's running text (its dense lines: amounts, counts, dates, phone numbers).
+# Figures: the numbers of a document's running text (its dense lines: amounts, counts, dates, phone numbers),
+# those of two digits or more (a single digit is mostly a list marker or a day) but no year (the year guard's;
+# editions of one year share it), and the months of its dates (2024年3月 counts as 2024-3: editions a month
+# apart may differ in nothing else).
 # Editions of one notice family differ in them (another month's 低保 payment, another 公示's birth dates)
 # where reposts keep them: a copy adding a wrapper or dropping a paragraph holds most of the other's
 # figures on one side at least. Two documents with FIGURES_MIN distinct figures or more each, neither
-# holding FIGURES_SHARE of the other's, differ.
+# holding more than FIGURES_SHARE of the other's, differ.
 FIGURES_MIN = 4
 FIGURES_SHARE = 0.5
-FIGURE_RE = re.compile(r"[0-9]+")  # ASCII digits: NFKC made full-width ones so
+FIGURE_RE = re.compile(r"[0-9]{2,}")  # ASCII digits: NFKC made full-width ones so
+MONTH_RE = re.compile(r"((?:19|20)[0-9]{2})\s*年\s*([0-9]{1,2})\s*月")
+# Dates and years, whose parts are no figures of their own (a month's 11 is no amount; years are the year
+# guard's): 2024年3月5日, 3月5日, 2024年3月, 2024年.
+DATE_RE = re.compile(
+    r"(?:19|20)[0-9]{2}\s*年(?:\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*[日号])?)?"  # 2024年, 2024年3月, 2024年3月5日
+    r"|[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*[日号]"  # 3月5日
+)
 
 
 @dataclass(frozen=True)
@@ -126,8 +136,13 @@ def extract_years(folded: str) -> dict[str, int]:
 
 
 def extract_figures(running_text: str) -> frozenset[str]:
-    """Return the distinct numbers of running text, without leading zeros (see FIGURES_MIN)."""
-    return frozenset(m.lstrip("0") or "0" for m in FIGURE_RE.findall(running_text))
+    """Return the distinct figures of running text: numbers of two digits or more without leading zeros, and
+    year-months (see FIGURES_MIN)."""
+    months = {f"{y}-{int(m)}" for y, m in MONTH_RE.findall(running_text)}
+    undated = DATE_RE.sub(" ", running_text) if "年" in running_text or "月" in running_text else running_text
+    figures = {m.lstrip("0") or "0" for m in FIGURE_RE.findall(undated)}
+    figures |= months
+    return frozenset(figures)
 
 
 def extract_guards(folded: str, doc_number: str | None = None, running_text: str = "") -> Guards:
@@ -145,7 +160,7 @@ def guard_conflict(a: Guards, b: Guards) -> str | None:
     文号: they conflict when they share none and some pair has the same issuer prefix (same series,
     another number: next year's edition), so a forwarding wrapper with its own 文号 still matches.
     Years: one side has at least half of its year mentions on years the other never mentions.
-    Figures: neither side holds half of the other's running-text numbers (FIGURES_MIN, FIGURES_SHARE).
+    Figures: neither side holds more than half of the other's running-text figures (FIGURES_MIN, FIGURES_SHARE).
     """
     if a.doc_numbers and b.doc_numbers and not (a.doc_numbers & b.doc_numbers) and a.prefixes & b.prefixes:
         return "doc_number"
@@ -158,7 +173,7 @@ def guard_conflict(a: Guards, b: Guards) -> str | None:
     fa, fb = a.figures, b.figures
     if len(fa) >= FIGURES_MIN and len(fb) >= FIGURES_MIN:
         shared = len(fa & fb)
-        if shared < FIGURES_SHARE * len(fa) and shared < FIGURES_SHARE * len(fb):
+        if shared <= FIGURES_SHARE * len(fa) and shared <= FIGURES_SHARE * len(fb):
             return "figures"
     return None
 
