@@ -104,7 +104,9 @@ def dedup_corpus(paths: DataPaths, registry: Registry, engine: DedupEngine | Non
             corpus.reset_dedup()
             summary.rebuilt = True
         orphans = corpus.signatures_without_document()
-        index = engine.new_index(store=corpus.dedup_store())
+        store = corpus.dedup_store()
+        # an empty store (a first run, or a rebuild): placing in memory is faster; its rows are all written
+        index = engine.new_index(store=store if store.next_seq() else None)
         removed = [row["id"] for row in orphans]
         index.remove(removed)
         placed = Placed()

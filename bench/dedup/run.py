@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import json
 import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -150,52 +149,12 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(kind: str, n: int, seed: int) -> dict:
+def measure(kind: str, n: int, seed: int, chrome_share: float = 0.0) -> dict:
     """Run one measurement in this process and return its figures (called in a fresh subprocess)."""
     from bench.dedup.generate import generate
+    from bench.dedup.scale import chrome_recall
 
-    if kind == "incremental":
-        from cleaning.dedup.engine import DedupEngine
-
-        docs = generate(n + 1000, seed)
-        base, new = docs[:n], docs[n:]
-        engine = DedupEngine()
-        index = engine.new_index()
-        engine.assign(to_inputs(base), index)
-        with tempfile.TemporaryDirectory() as tmp:
-            db = sqlite3.connect(Path(tmp) / "sig.db")
-            db.execute(
-                "CREATE TABLE dedup_signatures (seq INTEGER PRIMARY KEY, id TEXT, cluster_id TEXT, key_hash "
-                "TEXT, key_len INTEGER, signature BLOB, anchors BLOB, guards TEXT, site_id TEXT, "
-                "published_at TEXT, is_authority INTEGER)"
-            )
-            db.executemany("INSERT INTO dedup_signatures VALUES (?,?,?,?,?,?,?,?,?,?,?)", index.to_rows())
-            db.commit()
-            del index
-            inputs = to_inputs(new)
-            rss_before = _peak_mb()
-            t0 = time.perf_counter()
-            rows = db.execute("SELECT * FROM dedup_signatures ORDER BY seq").fetchall()
-            t1 = time.perf_counter()
-            index = engine.load_index(rows)
-            t2 = time.perf_counter()
-            out = engine.assign(inputs, index)
-            new_rows = index.to_rows([a.id for a in out])  # new documents and any that moved
-            db.executemany("INSERT OR REPLACE INTO dedup_signatures VALUES (?,?,?,?,?,?,?,?,?,?,?)", new_rows)
-            db.commit()
-            t3 = time.perf_counter()
-        return {
-            "kind": kind,
-            "docs": n,
-            "new": len(new),
-            "read_rows_s": round(t1 - t0, 3),
-            "from_rows_s": round(t2 - t1, 3),
-            "assign_and_save_s": round(t3 - t2, 3),
-            "total_s": round(t3 - t0, 3),
-            "peak_rss_mb": round(_peak_mb(), 1),
-            "peak_rss_before_mb": round(rss_before, 1),
-        }
-    docs = generate(n, seed)
+    docs = generate(n, seed, chrome_share=chrome_share)
     truth = {d["id"]: d["label"] for d in docs}
     rss_gen = _peak_mb()
     cpu = time.process_time()
@@ -207,33 +166,48 @@ def measure(kind: str, n: int, seed: int) -> dict:
         pred, elapsed = run_datasketch(docs)
         cpu = time.process_time() - cpu
         extra = {}
+    info = {d["id"]: {"kind": d["kind"], "heldout": d.get("chrome_heldout")} for d in docs}
     return {
         "kind": kind,
-        "docs": n,
+        "docs": len(docs),
+        "chrome_share": chrome_share,
         "seconds": round(elapsed, 2),
         "cpu_seconds": round(cpu, 2),
-        "docs_per_s": round(n / elapsed),
+        "docs_per_s": round(len(docs) / elapsed),
         "peak_rss_mb": round(_peak_mb(), 1),
         "rss_after_generate_mb": round(rss_gen, 1),
         **pairwise(pred, truth),
+        **chrome_recall(pred, truth, info),
+        "false_pairs_by_kind": false_pairs_by_kind(pred, truth, info),
         **extra,
     }
 
 
-def in_subprocess(kind: str, n: int, seed: int, repeats: int = 2) -> dict:
+def false_pairs_by_kind(pred: dict[str, str], truth: dict[str, str], info: dict[str, dict]) -> dict[str, int]:
+    """Return predicted pairs of different notices, by the kinds of their two documents."""
+    clusters = defaultdict(list)
+    for doc_id, cluster in pred.items():
+        clusters[cluster].append(doc_id)
+    out: Counter = Counter()
+    for members in clusters.values():
+        if len({truth[m] for m in members}) < 2:
+            continue
+        for i, a in enumerate(members):
+            for b in members[i + 1 :]:
+                if truth[a] != truth[b]:
+                    out["+".join(sorted((info[a]["kind"], info[b]["kind"])))] += 1
+    return dict(out.most_common())
+
+
+def in_subprocess(kind: str, n: int, seed: int, repeats: int = 2, chrome_share: float = 0.0) -> dict:
     """Return the better (faster) of ``repeats`` fresh-process runs of a measurement."""
     best = None
     for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.dedup.run", "--measure", kind, "--docs", str(n), "--seed", str(seed)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        cmd = [sys.executable, "-m", "bench.dedup.run", "--measure", kind, "--docs", str(n), "--seed", str(seed)]
+        cmd += ["--chrome-share", str(chrome_share)]
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        key = "seconds" if "seconds" in result else "total_s"
-        if best is None or result[key] < best[key]:
+        if best is None or result["seconds"] < best["seconds"]:
             best = result
     return best
 
@@ -356,174 +330,139 @@ def ondisk_equals_memory(n: int = 10_000, seed: int = 1, runs: int = 4, chrome_s
     }
 
 
-# Hand-written context for RESULTS.md: what changed and the figures before the change (same benchmark).
-NOTES = [
-    "Before this change (previous RESULTS.md, same seeds and generator): 100k engine 39.09 s wall, P 0.9966",
-    "R 0.9266 F1 0.9603; splice→notice link recall 0.5932 (10k) and 0.5752 (100k), precision of links touching",
-    "a splice 0.9579 and 0.9596; splices sharing a cluster 31 (10k) and 312 (100k), of which joined a cluster",
-    "24 and 234; incremental 1k into 100k 1.526 s. CPU seconds of `assign` over the same 100k documents (seed",
-    "1), fresh processes interleaved on this shared machine (2026-11-23, load average 1.2-2.9), previous engine",
-    "vs this one: 33.47 vs 27.66, 32.59 vs 28.18, 37.06 vs 29.27 (the last with the final code; ratio 0.79-0.86;",
-    "absolute figures swing by a fifth with the other jobs). The previous engine with the cyclic collector",
-    "disabled: 32.84 (the pause helps this engine, which keeps more small containers alive: 27.1 paused vs",
-    "33.9 not, one pair during development). An earlier full run of this benchmark the same day (the code",
-    "before its last change, the 5-gram window mask) measured 26.44 s wall and 26.88 s CPU at 100k.",
-    "",
-    "What changed: (1) the cyclic garbage collector is paused while placing documents (the engine allocates",
-    "millions of small objects without cycles; full collections over that heap cost about a fifth of this",
-    "engine's CPU time at 100k); (2) OpenCC t2s runs only on texts holding a character it can change (a lazily filled",
-    "per-code-point table; phrase-only characters such as 覆 in 反覆 are listed and checked against the",
-    "installed dictionaries by a test), the key table is filled for the characters met instead of all code",
-    "points, one regex pass finds 文号 and year mentions, guards cache their derived sets; (3) LSH pair codes",
-    "are uint32 within a chunk (the sort of ~1.6M band-hit pairs per chunk was the largest single cost);",
-    "(4) containment uses the shortest member of a founder's cluster when the founder carries a wrapper or",
-    "page remnants, a near-duplicate no longer hides a containment (a splice kept out of a notice's cluster",
-    "now contains it), a joining shortest copy links to holders its founder did not show; (5) splice order:",
-    "every document keeps its anchors; members holding anchors their representative lacks (hosts) are",
-    "indexed by those extra anchors, so a notice arriving after its splice joined another notice's cluster",
-    "(or after the other notice joined the splice's) finds it, and the cluster is split between the members",
-    "holding the new notice and the others, never merged; the movers are reported (`Assignment.moved_from`)",
-    "and their rows, links and both clusters rewritten by the dedup job; (6) costly checks are skipped when",
-    "they cannot succeed (a copy adding fewer than 2 rare anchors to the member it matches holds no second",
-    "source; a representative is searched for second sources only if a founder it holds was seen).",
-]
+SCALE_SIZES = (100_000, 300_000, 1_000_000)
+RESULTS_JSON = HERE / "results.json"
+
+
+def step(*args: str) -> dict:
+    """Run a bench.dedup.scale step in a fresh process; return its JSON figures (progress to our stderr)."""
+    cmd = [sys.executable, "-m", "bench.dedup.scale", *args]
+    out = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def part_quality(seed: int) -> dict:
+    """Return 10k quality with and without the chrome class (seeds 1 and 2) and the datasketch baseline."""
+    out = {}
+    for s in (seed, seed + 1):
+        out[f"seed{s}"] = {
+            "chrome": in_subprocess("engine", 10_000, s, repeats=1, chrome_share=0.3),
+            "plain": in_subprocess("engine", 10_000, s, repeats=1, chrome_share=0.0),
+        }
+    out[f"seed{seed}"]["datasketch_plain"] = in_subprocess("datasketch", 10_000, seed, repeats=1)
+    out[f"seed{seed}"]["datasketch_chrome"] = in_subprocess("datasketch", 10_000, seed, repeats=1, chrome_share=0.3)
+    return out
+
+
+def part_batch(sizes: tuple[int, ...], kinds: tuple[str, ...], tmp: Path, workers: tuple[int, ...]) -> dict:
+    """Return batch figures of ``zhcorpus dedup --jsonl`` per corpus kind and size (and per worker count)."""
+    out: dict = {}
+    for kind in kinds:
+        for n in sizes:
+            src, dst = tmp / f"{kind}-{n}.jsonl", tmp / f"{kind}-{n}.out"
+            written = step("input", "--kind", kind, "--docs", str(n), "--jsonl", str(src))
+            for w in workers:
+                run = step("batch", "--jsonl", str(src), "--out", str(dst), "--workers", str(w))
+                run["load_after"] = machine_info()["load"]
+                if kind == "generated" and w == workers[0]:
+                    run.update(step("score", "--jsonl", str(src), "--out", str(dst)))
+                out.setdefault(kind, {}).setdefault(str(n), {})[f"workers{w}"] = {**written, **run}
+                print(json.dumps({kind: {n: out[kind][str(n)]}}), file=sys.stderr, flush=True)
+            if kind == "generated" and n != max(sizes):
+                src.unlink()
+                Path(str(src) + ".labels").unlink()
+    return out
+
+
+def part_incremental(stored: int, new: int, tmp: Path) -> dict:
+    """Return the figures of building an on-disk index of ``stored`` documents, then one nightly run of
+    ``new`` more in a fresh process."""
+    src = tmp / f"generated-{stored + new}.jsonl"
+    if not src.exists():
+        step("input", "--kind", "generated", "--docs", str(stored + new), "--jsonl", str(src))
+    db = tmp / "corpus.db"
+    db.unlink(missing_ok=True)
+    build = step("build", "--jsonl", str(src), "--db", str(db), "--docs", str(stored))
+    night = step("nightly", "--jsonl", str(src), "--db", str(db), "--docs", str(stored), "--new", str(new))
+    return {"build": build, "nightly": night, "load_after": machine_info()["load"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, or parts of it, keeping figures in results.json; --write renders RESULTS.md."""
+    p = argparse.ArgumentParser(description="dedup benchmark")
+    p.add_argument("--measure", choices=["engine", "datasketch"])
+    p.add_argument("--docs", type=int, default=10000)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--chrome-share", type=float, default=0.0)
+    p.add_argument("--quick", action="store_true", help="10k quality with and without the chrome class; no file")
+    p.add_argument(
+        "--part",
+        action="append",
+        choices=["quality", "ondisk", "batch", "incremental", "libraries"],
+        help="run only these parts (repeatable; default all), merged into bench/dedup/results.json",
+    )
+    p.add_argument("--sizes", type=int, nargs="+", default=list(SCALE_SIZES), help="batch sizes")
+    p.add_argument("--kinds", nargs="+", default=["generated", "copies"], choices=["generated", "copies"])
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 0], help="batch signature workers to measure")
+    p.add_argument("--stored", type=int, default=1_000_000, help="incremental: documents in the stored index")
+    p.add_argument("--new", type=int, default=10_000, help="incremental: new documents in the nightly run")
+    p.add_argument("--tmp", type=Path, help="where the inputs go (default: a temporary directory)")
+    p.add_argument("--write", action="store_true", help="render bench/dedup/RESULTS.md from results.json")
+    args = p.parse_args(argv)
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.docs, args.seed, args.chrome_share)))
+        return 0
+    if args.quick:
+        print(json.dumps(measure("engine", args.docs, args.seed, 0.3)))
+        print(json.dumps(measure("engine", args.docs, args.seed, 0.0)))
+        return 0
+    results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    parts = args.part or ([] if args.write else ["quality", "ondisk", "libraries", "batch", "incremental"])
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        for part in parts:
+            started = machine_info()["load"]
+            if part == "quality":
+                figures = part_quality(args.seed)
+            elif part == "ondisk":
+                figures = ondisk_equals_memory(10_000, args.seed, runs=4) | {
+                    "batch_equals_incremental_3k": batch_equals_incremental()
+                }
+            elif part == "libraries":
+                figures = minhash_libraries()
+            elif part == "batch":
+                figures = part_batch(tuple(args.sizes), tuple(args.kinds), Path(tmp), tuple(args.workers))
+            else:
+                figures = part_incremental(args.stored, args.new, Path(tmp))
+            if part == "batch" and "batch" in results:  # runs of other sizes or workers stay
+                figures = _merged(results["batch"]["figures"], figures)
+            results[part] = {
+                "figures": figures,
+                "date": dt.date.today().isoformat(),
+                "load_before": started,
+                "load_after": machine_info()["load"],
+                "machine": machine(),
+                "command": " ".join(["python -m bench.dedup.run", *(argv if argv is not None else sys.argv[1:])]),
+            }
+            RESULTS_JSON.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n")
+            print(json.dumps({part: figures}, ensure_ascii=False), file=sys.stderr, flush=True)
+    if args.write or not args.part:
+        from bench.dedup.report import render
+
+        (HERE / "RESULTS.md").write_text(render(results), encoding="utf-8")
+    return 0
+
+
+def _merged(old: dict, new: dict) -> dict:
+    """Return old updated with new, nested dicts merged."""
+    out = dict(old)
+    for k, v in new.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def machine() -> dict:
     """Return the machine description (bench/machine.py)."""
     return machine_info()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark."""
-    p = argparse.ArgumentParser(description="dedup benchmark")
-    p.add_argument("--measure", choices=["engine", "datasketch", "incremental"])
-    p.add_argument("--docs", type=int, default=10000)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--quick", action="store_true", help="10k quality of both, no subprocesses, no file")
-    p.add_argument("--skip-datasketch-100k", action="store_true")
-    args = p.parse_args(argv)
-    if args.measure:
-        print(json.dumps(measure(args.measure, args.docs, args.seed)))
-        return 0
-    if args.quick:
-        print(json.dumps(measure("engine", args.docs, args.seed)))
-        print(json.dumps(measure("datasketch", args.docs, args.seed)))
-        return 0
-    results = defaultdict(dict)
-    for n in (10_000, 100_000):
-        results[n]["engine"] = in_subprocess("engine", n, args.seed)
-        print(json.dumps(results[n]["engine"]), file=sys.stderr)
-        if n == 10_000 or not args.skip_datasketch_100k:
-            results[n]["datasketch"] = in_subprocess("datasketch", n, args.seed, repeats=2 if n == 10_000 else 1)
-            print(json.dumps(results[n]["datasketch"]), file=sys.stderr)
-    results["seed2"]["engine"] = in_subprocess("engine", 10_000, 2, repeats=1)
-    results["seed2"]["datasketch"] = in_subprocess("datasketch", 10_000, 2, repeats=1)
-    incremental = in_subprocess("incremental", 100_000, args.seed)
-    print(json.dumps(incremental), file=sys.stderr)
-    libs = minhash_libraries()
-    same = batch_equals_incremental()
-    write_results(results, incremental, libs, same, " ".join(["python -m bench.dedup.run", *(argv or sys.argv[1:])]))
-    return 0
-
-
-def write_results(results, incremental, libs, same, command) -> None:
-    m = machine()
-    lines = [
-        "# Dedup benchmark results",
-        "",
-        f"- date: {dt.date.today().isoformat()}",
-        f"- command: `.venv/bin/{command.strip()}`",
-        f"- machine: {m['uname']}; CPU {m['cpu']} ({m['cores']} cores, shared with other jobs: load average "
-        f"{m['load']} at the end of the run); Python {m['python']}",
-        "- every timing is a fresh subprocess (`resource.getrusage` maxrss for peak RSS), run twice, the better kept"
-        " (datasketch at 100k: once). Times exclude generating the benchmark; RSS includes it.",
-        "",
-        "Benchmark: `bench/dedup/generate.py` (seeded), civil-affairs notice families written for it: yearly",
-        "editions (same template, other year, 文号, dates and figures: must not merge), reposts with forwarding",
-        "wrappers carrying their own 文号 (80% cite the original 文号), dropped paragraphs, changed date and issuer",
-        "lines, traditional script, punctuation and spacing changes, page boilerplate; 3% content-farm splices of",
-        "2-3 notices (must stay out of clusters; should get `contains` links).",
-        "",
-        "## Quality and speed",
-        "",
-        "| docs (seed) | method | pairwise P | R | F1 | seconds | CPU s | docs/s | peak RSS MB |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for n, label in ((10_000, "10k (1)"), ("seed2", "10k (2)"), (100_000, "100k (1)")):
-        for kind, name in (
-            ("engine", "DedupEngine (defaults)"),
-            ("datasketch", "datasketch MinHashLSH(0.8, 128), raw text"),
-        ):
-            r = results[n].get(kind)
-            if r:
-                lines.append(
-                    f"| {label} | {name} | {r['precision']} | {r['recall']} | {r['f1']} | {r['seconds']} | "
-                    f"{r.get('cpu_seconds', '')} | {r['docs_per_s']} | {r['peak_rss_mb']} |"
-                )
-    lines += [
-        "",
-        "Containment (engine): "
-        + "; ".join(
-            f"{label}: splice→notice link recall {results[n]['engine']['contains_recall']}, precision of links "
-            f"touching a splice {results[n]['engine']['splice_link_precision']}, links not splice→notice "
-            f"{results[n]['engine']['contains_links_wrong']} (of which between two copies of one notice "
-            f"{results[n]['engine']['same_notice_links']}), splices that joined a cluster "
-            f"{results[n]['engine']['splices_joined_a_cluster']}, splices sharing a cluster "
-            f"{results[n]['engine']['splices_sharing_a_cluster']}"
-            for n, label in ((10_000, "10k"), (100_000, "100k"))
-        ),
-        "",
-        *NOTES,
-    ]
-    lines += [
-        "",
-        "## Incremental: 1k new documents into a 100k corpus",
-        "",
-        "Index rows of 100k documents stored in a SQLite table; timed: read all rows, `from_rows`, `assign` the 1k,",
-        "write their rows back.",
-        "",
-        "| read rows | from_rows | assign + save | total | peak RSS MB |",
-        "|---|---|---|---|---|",
-        f"| {incremental['read_rows_s']} s | {incremental['from_rows_s']} s | {incremental['assign_and_save_s']} s | "
-        f"**{incremental['total_s']} s** | {incremental['peak_rss_mb']} |",
-        "",
-        f"Batch == three incremental runs with save/reload (3k docs, clusters and links): **{same}**",
-        "",
-        "## MinHash library (same keys, 5-grams, 128 permutations)",
-        "",
-        f"| {libs['docs']} docs | seconds |",
-        "|---|---|",
-        f"| datasketch `MinHash.update_batch` per doc | {libs['datasketch_s']} |",
-        f"| rensa `RMinHash.update` per doc | {libs['rensa_per_doc_s']} |",
-        f"| numpy 5-gram hashes + rensa `digest_matrix_from_flat_token_hashes` (used) | {libs['rensa_flat_numpy_s']} |",
-        "",
-        f"Signature size: datasketch {libs['datasketch_sig_bytes']} bytes ({libs['datasketch_sig_dtype']}), "
-        f"rensa {libs['rensa_sig_bytes']} bytes (uint32).",
-        "",
-        "## Targets",
-        "",
-    ]
-    e100 = results[100_000]["engine"]
-    e10 = results[10_000]["engine"]
-    lines += [
-        f"- pairwise F1 ≥ 0.93 with precision ≥ 0.95: 10k F1 {e10['f1']} P {e10['precision']}; "
-        f"100k F1 {e100['f1']} P {e100['precision']}",
-        f"- 100k documents ≤ 30 s, peak RSS ≤ 1.5 GB: {e100['seconds']} s wall, {e100['cpu_seconds']} s CPU, "
-        f"{e100['peak_rss_mb']} MB" + (" (**misses** the time target)" if e100["seconds"] > 30 else ""),
-        f"- incremental 1k into 100k ≤ 5 s: {incremental['total_s']} s",
-        "",
-        "Raw figures:",
-        "",
-        "```json",
-        json.dumps(
-            {"results": {str(k): v for k, v in results.items()}, "incremental": incremental, "minhash": libs},
-            ensure_ascii=False,
-            indent=1,
-        ),
-        "```",
-    ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

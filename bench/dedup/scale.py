@@ -50,21 +50,26 @@ def write_input(kind: str, n: int, seed: int, path: Path) -> dict:
     return {"docs": written, "bytes": path.stat().st_size}
 
 
-def run_batch(path: Path, out: Path) -> dict:
-    """Run ``zhcorpus dedup --jsonl`` in this process (as the command does, malloc setting included)."""
+def run_batch(path: Path, out: Path, workers: int) -> dict:
+    """Run ``zhcorpus dedup --jsonl`` in this process (as the command does, malloc setting included); peak RSS
+    of this process and, separately, of its signature worker."""
     from zhcorpus.commands.dedup import dedup_jsonl, prefer_mmap_for_large_buffers
 
     prefer_mmap_for_large_buffers()
     wall, cpu = time.perf_counter(), time.process_time()
     with open(path, encoding="utf-8") as fh, open(out, "w", encoding="utf-8") as dst:
-        n = dedup_jsonl(fh, dst, source=str(path), progress=sys.stderr)
+        n = dedup_jsonl(fh, dst, source=str(path), progress=sys.stderr, workers=workers)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     rss = peak_mb()
     return {
         "docs": n,
+        "workers": workers,
         "seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
+        "worker_cpu_seconds": round(children.ru_utime + children.ru_stime, 1),
         "peak_rss_mb": rss,
+        "worker_peak_rss_mb": round(children.ru_maxrss / 1024, 1),
         "kb_per_doc": round(rss * 1024 / n, 2),
     }
 
@@ -114,7 +119,7 @@ def build_store(path: Path, db: Path, n: int) -> dict:
     prefer_mmap_for_large_buffers()
     engine = DedupEngine()
     store = CorpusStore(db)
-    index = engine.new_index(store=store.dedup_store())
+    index = engine.new_index()  # a first run over an empty store places in memory (as jobs.dedup does)
     t = time.perf_counter()
     chunk = []
     with open(path, encoding="utf-8") as fh:
@@ -196,11 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jsonl", type=Path)
     p.add_argument("--out", type=Path)
     p.add_argument("--db", type=Path)
+    p.add_argument("--workers", type=int, default=1, help="batch: signature worker processes (the command's default)")
     args = p.parse_args(argv)
     if args.step == "input":
         result = write_input(args.kind, args.docs, args.seed, args.jsonl)
     elif args.step == "batch":
-        result = run_batch(args.jsonl, args.out or Path(tempfile.mktemp(suffix=".jsonl")))
+        result = run_batch(args.jsonl, args.out or Path(tempfile.mktemp(suffix=".jsonl")), args.workers)
     elif args.step == "score":
         result = score(args.jsonl, args.out)
     elif args.step == "build":

@@ -58,7 +58,7 @@ from cleaning.dedup import minhash
 from cleaning.dedup.contain import SECOND_SOURCE_SHARE, ChunkState, ContainmentRules, OldCarriers
 from cleaning.dedup.guards import guard_conflict
 from cleaning.dedup.index import ClusterInfo, SignatureIndex
-from cleaning.dedup.signatures import DocInput, Signature, compute_signatures
+from cleaning.dedup.signatures import DocInput, RecentSignatures, Signature, compute_signatures
 from cleaning.dedup.stored import IndexStore
 
 # A member holding less than this share of a new notice is another notice: a cluster is split between
@@ -144,6 +144,7 @@ class DedupEngine(ContainmentRules):
         self.max_verified = max_verified
         self.chunk_size = chunk_size
         self.min_band_hits = min_band_hits
+        self._recent = RecentSignatures()
 
     def new_index(self, store: IndexStore | None = None) -> SignatureIndex:
         """Return an index with this engine's LSH layout: empty in memory, or over an on-disk store."""
@@ -162,14 +163,18 @@ class DedupEngine(ContainmentRules):
 
     # -- signatures
     def signatures(self, docs: Sequence[DocInput]) -> list[Signature]:
-        """Return the signatures of several documents (vectorised; same result as one by one)."""
-        return compute_signatures(
+        """Return the signatures of several documents (vectorised; same result as one by one). Texts met
+        recently are not computed again (copies of one text are common: mirrors, re-crawls)."""
+        return self._recent.signatures(
             docs,
-            num_perm=self.num_perm,
-            ngram=self.ngram,
-            min_chars=self.min_chars,
-            anchor_bits=self.anchor_bits,
-            anchor_span=self.anchor_span,
+            lambda missing: compute_signatures(
+                missing,
+                num_perm=self.num_perm,
+                ngram=self.ngram,
+                min_chars=self.min_chars,
+                anchor_bits=self.anchor_bits,
+                anchor_span=self.anchor_span,
+            ),
         )
 
     def signature(self, doc: DocInput) -> Signature:
@@ -188,12 +193,19 @@ class DedupEngine(ContainmentRules):
         placed = self.place(new_docs, index)
         return self.assignments(placed, index)
 
-    def place(self, new_docs: Sequence[DocInput], index: SignatureIndex, placed: Placed | None = None) -> Placed:
+    def place(
+        self,
+        new_docs: Sequence[DocInput],
+        index: SignatureIndex,
+        placed: Placed | None = None,
+        signatures: Sequence[Signature] | None = None,
+    ) -> Placed:
         """Place new documents (in order) into the index and return what happened, without building an
         Assignment per document: a batch over many calls keeps only the index (``zhcorpus dedup --jsonl``
         calls this per ``chunk_size`` documents, then reads the clusters off the index once). Pass the
         ``placed`` of earlier calls to gather one run's links across calls (a later document may rewrite
-        the links of an earlier one that moves)."""
+        the links of an earlier one that moves), and ``signatures`` when they were computed elsewhere (a
+        worker process, while this one places the previous chunk)."""
         if index.num_perm != self.num_perm or index.bands != self.bands:
             raise ValueError("index LSH layout differs from the engine's")
         seen: set[str] = set()
@@ -206,14 +218,16 @@ class DedupEngine(ContainmentRules):
             if again:
                 raise ValueError(f"duplicate document id in batch: {sorted(again)[0]}")
         with _cyclic_gc_paused():
-            return self._place(new_docs, index, placed or Placed())
+            return self._place(new_docs, index, placed or Placed(), signatures)
 
-    def _place(self, new_docs: Sequence[DocInput], index: SignatureIndex, placed: Placed) -> Placed:
+    def _place(
+        self, new_docs: Sequence[DocInput], index: SignatureIndex, placed: Placed, given: Sequence[Signature] | None
+    ) -> Placed:
         """Return what ``place`` did (its arguments checked), added to ``placed``."""
         prefetch = getattr(index.pos_of, "prefetch", None)  # an on-disk index: one query per chunk
         for start in range(0, len(new_docs), self.chunk_size):
             chunk = new_docs[start : start + self.chunk_size]
-            sigs = self.signatures(chunk)
+            sigs = self.signatures(chunk) if given is None else given[start : start + self.chunk_size]
             if prefetch is not None:
                 prefetch([d.id for d in chunk])
             fresh_docs, fresh_sigs = [], []

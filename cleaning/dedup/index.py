@@ -627,8 +627,8 @@ class SignatureIndex:
         (representatives' anchors, hosts' extra anchors) of every member of the clusters touched. Rows, keys
         and roles are produced ``batch`` at a time as the writer consumes them (a rebuild of a million
         documents never holds them all twice)."""
-        if self.store is None:
-            raise TypeError("changes() is for an on-disk index")
+        if self.store is None:  # a memory index written to an empty store (a first run or a rebuild)
+            self.touched = set(range(len(self.cluster_ids)))
         for cluster in sorted(self.touched):
             self._refresh_roles(cluster)  # hosts as a reload would find them
         gone = np.asarray([p for p in sorted(self.removed) if self._has_sig[p]], dtype=np.int64)
@@ -643,6 +643,7 @@ class SignatureIndex:
         )
 
     def _changed_rows(self) -> Iterator[tuple]:
+        """Yield stored rows that changed, then the new ones (every row of a memory index)."""
         for p in sorted(self.dirty):
             if p not in self.removed and self.alive[p]:
                 yield self._row(p)

@@ -8,8 +8,9 @@ engine (``cleaning/dedup.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,3 +101,40 @@ def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int, span: int, ngram: in
     h, owner = h[keep], owner[keep]
     bounds = np.searchsorted(owner, np.arange(n + 1))
     return [h[bounds[i] : bounds[i + 1]] for i in range(n)]
+
+
+class RecentSignatures:
+    """The signatures of the last ``size`` distinct inputs (text, title, 文号), so an exact copy of a text met
+    recently costs a dictionary lookup, not a signature (an LRU of a few tens of MB)."""
+
+    def __init__(self, size: int = 1 << 14) -> None:
+        self.size = size
+        self.cache: OrderedDict[tuple, Signature] = OrderedDict()
+
+    def signatures(
+        self, docs: Sequence[DocInput], compute: Callable[[Sequence[DocInput]], list[Signature]]
+    ) -> list[Signature]:
+        """Return the signatures of docs, computing (in one call of ``compute``) those not cached."""
+        keys = [(d.text, d.title, d.doc_number) for d in docs]
+        out: list[Signature | None] = []
+        missing: dict[tuple, int] = {}
+        for k in keys:
+            sig = self.cache.get(k)
+            if sig is not None:
+                self.cache.move_to_end(k)
+            elif k not in missing:
+                missing[k] = len(missing)
+            out.append(sig)
+        if missing:
+            first = {}
+            for d, k in zip(docs, keys, strict=True):
+                if k in missing and k not in first:
+                    first[k] = d
+            computed = compute([first[k] for k in missing])
+            for k, sig in zip(missing, computed, strict=True):
+                self.cache[k] = sig
+            while len(self.cache) > self.size:
+                self.cache.popitem(last=False)
+            fresh = dict(zip(missing, computed, strict=True))
+            out = [o if o is not None else fresh[k] for o, k in zip(out, keys, strict=True)]
+        return [sig if sig.id == d.id else replace(sig, id=d.id) for sig, d in zip(out, docs, strict=True)]

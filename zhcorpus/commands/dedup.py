@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import multiprocessing
+import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import TextIO
 
 from cleaning.dedup.engine import DedupEngine
@@ -70,37 +74,55 @@ def dedup_jsonl(
     source: str = "-",
     engine: DedupEngine | None = None,
     progress: TextIO | None = None,
+    workers: int = 0,
 ) -> int:
     """Cluster the documents of JSONL lines and write one result line per id, in input order; return the count.
 
     Streams: documents are read and placed ``engine.chunk_size`` at a time and their texts dropped, so memory
-    holds the index (about 1.5 KB per document), not the input. Results are read off the index at the end
-    (a later document may change an earlier one's canonical, or split a splice off its cluster).
+    holds the index (about 1.7 KB per document), not the input. With ``workers``, that many processes compute
+    the signatures of the next chunks while this one places the current (the same signatures: results are
+    identical). Results are read off the index at the end (a later document may change an earlier one's
+    canonical, or split a splice off its cluster).
     """
     engine = engine or DedupEngine()
     index = engine.new_index()
     chunk: list[DocInput] = []
-    ids: set[str] = set()
+    ids: set[str] = set()  # ids read but not placed yet
     placed = 0
+    pool = _signature_pool(workers)
+    waiting: deque = deque()  # (chunk, its signatures: a future from the pool, or None)
+
+    def place_next() -> None:
+        nonlocal placed
+        docs, future = waiting.popleft()
+        engine.place(docs, index, signatures=future.result() if future is not None else None)
+        ids.difference_update(d.id for d in docs)  # from now on in index.pos_of
+        placed += len(docs)
+        if progress is not None and placed // PROGRESS_EVERY != (placed - len(docs)) // PROGRESS_EVERY:
+            print(f"dedup: {placed} documents placed", file=progress, flush=True)
 
     def flush() -> None:
-        nonlocal placed
-        engine.place(chunk, index)
-        placed += len(chunk)
-        if progress is not None and placed // PROGRESS_EVERY != (placed - len(chunk)) // PROGRESS_EVERY:
-            print(f"dedup: {placed} documents placed", file=progress, flush=True)
+        # signatures of this chunk are computed in the pool while the previous one is placed here
+        waiting.append((list(chunk), pool.submit(engine.signatures, list(chunk)) if pool else None))
         chunk.clear()
-        ids.clear()
+        while len(waiting) > (workers if pool else 0):
+            place_next()
 
-    for n, doc in iter_docs(lines, source):
-        if doc.id in ids or doc.id in index.pos_of:
-            raise CommandError(f"{source}:{n}: duplicate id {doc.id!r}")
-        ids.add(doc.id)
-        chunk.append(doc)
-        if len(chunk) >= engine.chunk_size:
+    try:
+        for n, doc in iter_docs(lines, source):
+            if doc.id in ids or doc.id in index.pos_of:
+                raise CommandError(f"{source}:{n}: duplicate id {doc.id!r}")
+            ids.add(doc.id)
+            chunk.append(doc)
+            if len(chunk) >= engine.chunk_size:
+                flush()
+        if chunk:
             flush()
-    if chunk:
-        flush()
+        while waiting:
+            place_next()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     canonical: dict[int, tuple[str, str]] = {}
     for pos in range(index.next_pos):
         cluster = index.cluster_of[pos]
@@ -133,16 +155,29 @@ def prefer_mmap_for_large_buffers() -> None:
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 
 
+def _signature_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Return a pool of signature workers (forked: they start with this process's loaded tables), or None
+    for none or where fork is unavailable."""
+    if workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+
+
+def default_workers() -> int:
+    """Return 1 signature worker on a machine with two cores or more, else 0."""
+    return 1 if (os.cpu_count() or 1) > 1 else 0
+
+
 @reports_errors
 def cmd_dedup(args: argparse.Namespace) -> int:
     """Run `zhcorpus dedup`: data on stdout, one-line errors on stderr with exit status 1."""
     prefer_mmap_for_large_buffers()
     try:
         if args.jsonl == "-":
-            n = dedup_jsonl(sys.stdin, sys.stdout, source="<stdin>", progress=sys.stderr)
+            n = dedup_jsonl(sys.stdin, sys.stdout, source="<stdin>", progress=sys.stderr, workers=args.workers)
         else:
             with open(args.jsonl, encoding="utf-8") as fh:
-                n = dedup_jsonl(fh, sys.stdout, source=args.jsonl, progress=sys.stderr)
+                n = dedup_jsonl(fh, sys.stdout, source=args.jsonl, progress=sys.stderr, workers=args.workers)
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(str(exc)) from exc
     print(f"dedup: {n} documents", file=sys.stderr)
@@ -156,4 +191,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
         help="cluster near-duplicate documents of a JSONL file (id, text, ...) -> {id, cluster, canonical}",
     )
     p.add_argument("--jsonl", required=True, metavar="FILE", help="input JSONL file, or - for stdin")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes computing signatures beside the one placing documents (default: 1 with 2+ cores, 0 = none)",
+    )
     p.set_defaults(func=cmd_dedup)

@@ -79,3 +79,25 @@ def test_bad_input_is_one_line_error(content, message):
 def test_missing_file_is_one_line_error(tmp_path):
     code, _, err = run_cli(["dedup", "--jsonl", str(tmp_path / "nope.jsonl")])
     assert code == 1 and len(err.strip().splitlines()) == 1
+
+
+def test_signature_workers_change_nothing():
+    """dedup --jsonl with a signature worker process gives the same lines as without (several chunks)."""
+    from bench.dedup.generate import generate
+    from cleaning.dedup.engine import DedupEngine
+    from zhcorpus.commands.dedup import dedup_jsonl
+
+    lines = [
+        json.dumps({"id": d["id"], "text": d["text"]}, ensure_ascii=False) for d in generate(900, 4, chrome_share=0.3)
+    ]
+    lines += lines[:50]  # exact copies under new ids: from the recent-signatures cache
+    lines[-50:] = [line.replace('"id": "', '"id": "again-', 1) for line in lines[-50:]]
+    outs = []
+    for workers in (0, 1):
+        out = io.StringIO()
+        assert dedup_jsonl(lines, out, engine=DedupEngine(chunk_size=200), workers=workers) == len(lines)
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1]
+    rows = {r["id"]: r["cluster"] for r in map(json.loads, outs[0].splitlines())}
+    first = json.loads(lines[0])["id"]
+    assert rows["again-" + first] == rows[first]
