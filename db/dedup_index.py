@@ -48,13 +48,13 @@ class StoredIndex:
         row = self.conn.execute("SELECT value FROM dedup_state WHERE key = 'next_seq'").fetchone()
         return max(top, int(row[0]) if row else 0)
 
-    def cluster_ids_of(self, seqs: Sequence[int]) -> dict[int, str]:
-        """Return {seq: cluster id} of stored seqs."""
-        out: dict[int, str] = {}
+    def rows_by_seq(self, seqs: Sequence[int]) -> list[tuple]:
+        """Return the stored rows of these seqs."""
+        rows: list[tuple] = []
         for part in _chunks(list(seqs)):
-            sql = f"SELECT seq, cluster_id FROM dedup_signatures WHERE seq IN ({','.join('?' * len(part))})"
-            out.update(self.conn.execute(sql, part).fetchall())
-        return out
+            sql = f"SELECT {ROW_SQL} FROM dedup_signatures WHERE seq IN ({','.join('?' * len(part))})"
+            rows += self.conn.execute(sql, part).fetchall()
+        return rows
 
     def rows_by_cluster(self, cluster_ids: Sequence[str]) -> list[tuple]:
         """Return every stored row of these clusters."""

@@ -193,7 +193,7 @@ class ContainmentRules:
         neither is a containment."""
         f, jf = first if first is not None else (index.representative(cluster), None)
         share = self._held_share(f, large, index, jf)
-        short = index.shortest[cluster]
+        short = index.shortest_of(cluster)
         if share is None and short >= 0 and short != f and index.key_len[short] < index.key_len[f]:
             share = self._held_share(short, large, index)
         return share
@@ -312,7 +312,7 @@ class ContainmentRules:
             for h, n in hits.items()
             if n >= self.min_shared_anchors
             and key_len[h] >= shortest_host
-            and h in index._extra
+            and index.host_extra(h) is not None
             and index.cluster_of[h] != own
             and index.alive[h]
         ]
@@ -324,7 +324,7 @@ class ContainmentRules:
         for h in cands:
             # postings may be stale (a host whose representative changed) and a key may have become common
             # in this chunk: count the rare keys among the current extra anchors
-            n = count_common(rare_keys, index._extra[h])
+            n = count_common(rare_keys, index.host_extra(h))
             if n >= self.min_shared_anchors:
                 ranked.append((-n, h))
         out = []
@@ -336,7 +336,7 @@ class ContainmentRules:
 
     def _would_be_shortest(self, pos: int, cluster: int, index: SignatureIndex) -> bool:
         """Return True if pos, joining cluster, would become its shortest member with enough anchors."""
-        short = index.shortest[cluster]
+        short = index.shortest_of(cluster)
         return len(index.anchors(pos)) >= self.min_anchors and (short < 0 or index.key_len[pos] < index.key_len[short])
 
     def _shares_of(self, pos: int, live: list[int], index: SignatureIndex) -> list[float]:

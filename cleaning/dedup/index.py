@@ -226,6 +226,7 @@ class SignatureIndex:
         self.cluster_num: dict[str, int] = {}
         self.members: list[list[int]] = []  # cluster number -> member positions in order
         self.shortest: list[int] = []  # cluster number -> shortest live member with min_anchors anchors, or -1
+        self._partial: set[int] = set()  # clusters whose stored members are not read yet (on-disk index)
         self._slot: dict[int, int] | None = None if store is None else {}  # position -> row of the arrays below
         self._sigs = _Rows(np.uint32, num_perm)
         self._anchor_flat = _Flat()
@@ -328,11 +329,11 @@ class SignatureIndex:
 
     def live_members(self, cluster: int) -> list[int]:
         """Return the live member positions of a cluster in order."""
-        return [p for p in self.members[cluster] if self.alive[p]]
+        return [p for p in self._members(cluster) if self.alive[p]]
 
     def representative(self, cluster: int) -> int:
         """Return the first live member of a cluster (its founder unless that was removed or split off)."""
-        return next(p for p in self.members[cluster] if self.alive[p])
+        return next(p for p in self._members(cluster) if self.alive[p])
 
     def is_representative(self, pos: int) -> bool:
         """Return True if pos is the first live member of its cluster."""
@@ -340,36 +341,39 @@ class SignatureIndex:
 
     # -- loading stored rows (on-disk index)
     def load(self, positions: Iterable[int]) -> None:
-        """Read stored rows not read yet (and every member of their clusters)."""
+        """Read stored rows not read yet; their clusters' other members are read when first needed
+        (``_members``): most candidates are only compared, never joined."""
         if self._slot is None:
             return
         slot = self._slot
         todo = [p for p in dict.fromkeys(positions) if p < self.base and p not in slot]
         if not todo:
             return
-        clusters = self.store.cluster_ids_of(todo)
-        if len(clusters) != len(todo):
-            raise KeyError(f"stored index rows missing: {sorted(set(todo) - set(clusters))[:5]}")
-        self._load_clusters(list(dict.fromkeys(clusters.values())))
+        rows = sorted(self.store.rows_by_seq(todo), key=lambda r: r[0])
+        if len(rows) != len(todo):
+            raise KeyError(f"stored index rows missing: {sorted(set(todo) - {r[0] for r in rows})[:5]}")
+        for row in rows:
+            self._put_stored(row, self._cluster_number(row[2], partial=True))
 
     def _load_clusters(self, cluster_ids: Sequence[str]) -> None:
-        """Read every member of these clusters and set their roles (shortest member, hosts) as a reload would."""
-        todo = [c for c in cluster_ids if c not in self.cluster_num]
-        if not todo:
-            return
-        rows = sorted(self.store.rows_by_cluster(todo), key=lambda r: r[0])
-        new_clusters = []
-        for row in rows:
-            if row[0] in self._slot:
-                continue
-            cluster = self._cluster_number(row[2], new_clusters)
-            self._put_stored(row, cluster)
-        for c in todo:
-            self._cluster_number(c, new_clusters)
-        for cluster in new_clusters:
-            self._refresh_roles(cluster)
+        """Read every member of these clusters (see ``_members``)."""
+        for c in cluster_ids:
+            self._members(self._cluster_number(c, partial=True))
 
-    def _cluster_number(self, cluster_id: str, new: list[int]) -> int:
+    def _members(self, cluster: int) -> list[int]:
+        """Return a cluster's member positions, reading its stored members first if not read yet, and set
+        its roles (shortest member, hosts) as a reload would."""
+        if cluster in self._partial:
+            self._partial.discard(cluster)
+            for row in sorted(self.store.rows_by_cluster([self.cluster_ids[cluster]]), key=lambda r: r[0]):
+                if row[0] not in self._slot:
+                    self._put_stored(row, cluster)
+                self.members[cluster].append(row[0])
+            self._refresh_roles(cluster)
+        return self.members[cluster]
+
+    def _cluster_number(self, cluster_id: str, partial: bool = False) -> int:
+        """Return a cluster's number, registering it (with its stored members still to read if partial)."""
         cluster = self.cluster_num.get(cluster_id)
         if cluster is None:
             cluster = len(self.cluster_ids)
@@ -377,8 +381,20 @@ class SignatureIndex:
             self.cluster_num[cluster_id] = cluster
             self.members.append([])
             self.shortest.append(-1)
-            new.append(cluster)
+            if partial:
+                self._partial.add(cluster)
         return cluster
+
+    def shortest_of(self, cluster: int) -> int:
+        """Return a cluster's shortest live member with enough anchors, or -1."""
+        self._members(cluster)
+        return self.shortest[cluster]
+
+    def host_extra(self, pos: int) -> np.ndarray | None:
+        """Return the anchors host pos holds beyond its representative's, or None if pos is no host."""
+        if self._partial:
+            self._members(self.cluster_of[pos])
+        return self._extra.get(pos)
 
     def _put_stored(self, row: Sequence, cluster: int) -> None:
         seq, doc_id, _, key_hash, key_len, sig, anchors, guards, site, published, auth, may_hold = row
@@ -398,7 +414,6 @@ class SignatureIndex:
             column.sparse[seq] = value
         self.pos_of[doc_id] = seq
         self._slot[seq] = self._add_arrays(sig, anchors)
-        self.members[cluster].append(seq)
 
     def _add_arrays(self, sig: bytes | np.ndarray | None, anchors: bytes | np.ndarray | None) -> int:
         """Append a signature row and anchors to the arrays; return their slot."""
@@ -447,7 +462,7 @@ class SignatureIndex:
 
     def _join(self, pos: int, cluster: int) -> None:
         self.cluster_of[pos] = cluster
-        self.members[cluster].append(pos)
+        self._members(cluster).append(pos)
         self._note(pos, cluster)
         short = self.shortest[cluster]
         if len(self.anchors(pos)) >= self.min_anchors and (short < 0 or self.key_len[pos] < self.key_len[short]):
@@ -587,7 +602,7 @@ class SignatureIndex:
 
     def drop_members(self, cluster: int, leaving: set[int]) -> None:
         """Take members out of a cluster (they are about to join another)."""
-        self.members[cluster] = [p for p in self.members[cluster] if p not in leaving]
+        self.members[cluster] = [p for p in self._members(cluster) if p not in leaving]
         if self.store is not None:
             self.touched.add(cluster)
 

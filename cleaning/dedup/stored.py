@@ -22,8 +22,8 @@ class IndexStore(Protocol):
     def next_seq(self) -> int:
         """Return the position of the next new document (greater than every stored seq)."""
 
-    def cluster_ids_of(self, seqs: Sequence[int]) -> dict[int, str]:
-        """Return {seq: cluster id} of these stored seqs."""
+    def rows_by_seq(self, seqs: Sequence[int]) -> list[tuple]:
+        """Return the stored rows (``ROW_COLUMNS`` order) of these seqs."""
 
     def rows_by_cluster(self, cluster_ids: Sequence[str]) -> list[tuple]:
         """Return the stored rows of every member of these clusters."""
