@@ -297,14 +297,7 @@ CORPUS_MIGRATIONS: dict[int, list[str]] = {
     ],
     # 3 (search for every reader): canonical_documents gains the rowid the FTS indexes join on (CORPUS_VIEWS
     # recreates it); documents_short_fts is created by the DDL and filled once by db/search.py.
-    # The on-disk dedup index (db/dedup_index.py) adds columns to dedup_signatures; its new tables come from
-    # the DDL. The stored index is of an older INDEX_VERSION and is rebuilt once by jobs.dedup.
-    3: [
-        "DROP VIEW IF EXISTS canonical_documents",
-        "ALTER TABLE dedup_signatures ADD COLUMN may_hold INTEGER NOT NULL DEFAULT 1",
-        "ALTER TABLE dedup_signatures ADD COLUMN role INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE dedup_signatures ADD COLUMN host_anchors BLOB",
-    ],
+    3: ["DROP VIEW IF EXISTS canonical_documents"],
 }
 
 # Columns added to corpus.db tables, applied idempotently to new and old files alike when CorpusStore opens
@@ -326,6 +319,16 @@ CORPUS_ADDED_COLUMNS: dict[str, dict[str, dict[str, str]]] = {
     # deleted.
     "withdrawn": {
         "documents": {"withdrawn_at": "TEXT", "withdrawn_reason": "TEXT"},
+    },
+    # The on-disk dedup index (db/dedup_index.py): whether a row may hold another representative, which
+    # postings it is in. Its tables (dedup_bands, dedup_anchors, dedup_host_anchors) come from the DDL; an
+    # older stored index has another INDEX_VERSION and is rebuilt once by jobs.dedup.
+    "dedup_ondisk": {
+        "dedup_signatures": {
+            "may_hold": "INTEGER NOT NULL DEFAULT 1",
+            "role": "INTEGER NOT NULL DEFAULT 0",
+            "host_anchors": "BLOB",
+        },
     },
 }
 
