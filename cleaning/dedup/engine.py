@@ -2,19 +2,24 @@
 
 The engine (``DedupEngine``) is pure: it reads a ``SignatureIndex`` and new documents and returns one
 ``Assignment`` per document (and one per earlier document that moved, see 6.). Persistence is the
-caller's: ``SignatureIndex.to_rows()`` gives plain rows (see ``ROW_COLUMNS``) and
-``SignatureIndex.from_rows()`` rebuilds the index from them.
+caller's: in memory ``SignatureIndex.to_rows()`` gives plain rows (see ``ROW_COLUMNS``) and
+``SignatureIndex.from_rows()`` rebuilds the index from them; over an on-disk store the index reads what it
+needs and ``SignatureIndex.changes()`` says what to write back.
 
 The parts, each in its own module (this one places documents and splits clusters):
-- ``cleaning/dedup_keys.py``: dedup keys (``fold_texts``, ``dedup_key``, ``content_hash``). Keys fold width,
-  script, case, spaces and punctuation, but keep digits (years and 文号 differ). Only for finding
-  duplicates; stored text is never normalised this way.
-- ``cleaning/dedup_guards.py``: 文号 and year guards (``Guards``, ``guard_conflict``, ``containment_conflict``).
-- ``cleaning/dedup_signatures.py``: ``DocInput`` and its ``Signature``: key hash, MinHash and anchors.
-- ``cleaning/dedup_index.py``: ``SignatureIndex`` (LSH buckets, anchor postings, clusters, hosts), its
-  rows (``ROW_COLUMNS``, ``INDEX_VERSION``) and the canonical choice (``choose_canonical``, ``ClusterInfo``).
-- ``cleaning/dedup_contain.py``: containment and splice queries (``ContainmentRules``, the engine's base).
-- ``cleaning/minhash.py``: shingling, MinHash matrices, LSH band keys and sorted postings.
+- ``cleaning/dedup/furniture.py``: page furniture (another site's breadcrumb, meta line, related links,
+  footer) that never counts as evidence, by the extractor's own line rules.
+- ``cleaning/dedup/keys.py``: dedup keys (``fold_texts``, ``evidence_texts``, ``dedup_key``, ``content_hash``).
+  Keys fold width, script, case, spaces and punctuation, but keep digits (years and 文号 differ). Only for
+  finding duplicates; stored text is never normalised this way.
+- ``cleaning/dedup/guards.py``: 文号, year and figures guards (``Guards``, ``guard_conflict``,
+  ``containment_conflict``).
+- ``cleaning/dedup/signatures.py``: ``DocInput`` and its ``Signature``: key hash, MinHash and anchors.
+- ``cleaning/dedup/index.py``: ``SignatureIndex`` (LSH buckets, anchor postings, clusters, hosts), its
+  rows (``ROW_COLUMNS``, ``INDEX_VERSION``) and the canonical choice (``choose_canonical``, ``ClusterInfo``);
+  ``cleaning/dedup/stored.py``: the same index over an on-disk store (``IndexStore``).
+- ``cleaning/dedup/contain.py``: containment and splice queries (``ContainmentRules``, the engine's base).
+- ``cleaning/dedup/minhash.py``: shingling, MinHash matrices, LSH band keys and sorted postings.
 
 How a new document is placed, in input order:
 1. exact layer: a document whose key hash was seen joins that document's cluster;

@@ -1,8 +1,8 @@
-"""Dedup guards: the 文号 and year mentions that keep look-alike notices (yearly editions) apart.
+"""Dedup guards: the 文号, year mentions and figures that keep look-alike notices (yearly editions) apart.
 
 ``extract_guards`` finds them in one regex pass over folded text (``cleaning.dedup.keys.fold_texts``);
 ``guard_conflict`` decides whether two near-duplicates may share a cluster and ``containment_conflict``
-whether one document may be a part of another. Part of the dedup engine (``cleaning/dedup.py``).
+whether one document may be a part of another. Part of the dedup engine (``cleaning/dedup/engine.py``).
 """
 
 from __future__ import annotations

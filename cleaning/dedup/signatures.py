@@ -3,7 +3,7 @@
 A document's key (``cleaning.dedup.keys``) is shingled into character n-grams; their MinHash
 (``cleaning.dedup.minhash``) finds near-duplicates through LSH, and its anchors (hashes of 20-character windows
 starting at content-sampled n-grams, sorted and unique) measure containment exactly. Part of the dedup
-engine (``cleaning/dedup.py``).
+engine (``cleaning/dedup/engine.py``).
 """
 
 from __future__ import annotations
