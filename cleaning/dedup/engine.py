@@ -72,6 +72,8 @@ from cleaning.dedup.stored import IndexStore
 FOREIGN_SHARE = 0.25
 
 RELATIONS = ("repost", "contains", "contained_in")
+# Documents of a chunk whose LSH candidates are found and verified together (see _verified_candidates).
+CANDIDATE_SLICE = 1000
 
 
 class Link(NamedTuple):
@@ -282,8 +284,8 @@ class DedupEngine(ContainmentRules):
         self, positions: np.ndarray, keys: np.ndarray, index: SignatureIndex, skip: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return (later, earlier) candidate position pairs: LSH band matches among earlier documents.
-        Documents in ``skip`` (exact duplicates, which the exact layer places) get none, but stay candidates
-        of the others."""
+        Documents in ``skip`` (exact duplicates, which the exact layer places, or those of another slice) get
+        none, but stay candidates of the others."""
         b = self.bands
         flat_keys = keys.ravel()
         owners = np.repeat(positions, b)
@@ -454,8 +456,23 @@ class DedupEngine(ContainmentRules):
     def _verified_candidates(
         self, sig_pos: np.ndarray, band: np.ndarray, index: SignatureIndex, skip: np.ndarray
     ) -> dict[int, list[tuple[int, float]]]:
-        """Return position -> [(earlier position, estimated Jaccard)] at or above verify_jaccard, best first."""
-        later, earlier = self._candidates(sig_pos, band, index, skip)
+        """Return position -> [(earlier position, estimated Jaccard)] at or above verify_jaccard, best first.
+        The chunk's documents ask ``CANDIDATE_SLICE`` at a time: unverified pairs (millions per chunk in
+        template-heavy corpora) never all exist at once, and each document's candidates are the same."""
+        out: dict[int, list[tuple[int, float]]] = {}
+        for start in range(0, len(sig_pos), CANDIDATE_SLICE):
+            asks = ~skip.copy()
+            asks[:start] = False
+            asks[start + CANDIDATE_SLICE :] = False
+            if asks.any():
+                out.update(self._verified_slice(sig_pos, band, index, asks))
+        return out
+
+    def _verified_slice(
+        self, sig_pos: np.ndarray, band: np.ndarray, index: SignatureIndex, asks: np.ndarray
+    ) -> dict[int, list[tuple[int, float]]]:
+        """Return ``_verified_candidates`` of the documents in ``asks``."""
+        later, earlier = self._candidates(sig_pos, band, index, ~asks)
         sims = np.empty(len(later), dtype=np.float64)
         for s in range(0, len(later), 50_000):  # blocks bound the memory of the row gathers
             a, b = later[s : s + 50_000], earlier[s : s + 50_000]

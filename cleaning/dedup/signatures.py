@@ -8,6 +8,7 @@ engine (``cleaning/dedup/engine.py``).
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -105,19 +106,20 @@ def _anchors_by_doc(batch: minhash.ShingleBatch, bits: int, span: int, ngram: in
 
 class RecentSignatures:
     """The signatures of the last ``size`` distinct inputs (text, title, 文号), so an exact copy of a text met
-    recently costs a dictionary lookup, not a signature (an LRU of a few tens of MB)."""
+    recently costs a dictionary lookup, not a signature. Keyed by a digest of the input (no text is kept) and
+    holding copies of the rows (no chunk's arrays are kept alive): about 2 KB an entry."""
 
-    def __init__(self, size: int = 1 << 14) -> None:
+    def __init__(self, size: int = 1 << 12) -> None:
         self.size = size
-        self.cache: OrderedDict[tuple, Signature] = OrderedDict()
+        self.cache: OrderedDict[bytes, Signature] = OrderedDict()
 
     def signatures(
         self, docs: Sequence[DocInput], compute: Callable[[Sequence[DocInput]], list[Signature]]
     ) -> list[Signature]:
         """Return the signatures of docs, computing (in one call of ``compute``) those not cached."""
-        keys = [(d.text, d.title, d.doc_number) for d in docs]
+        keys = [_input_digest(d) for d in docs]
         out: list[Signature | None] = []
-        missing: dict[tuple, int] = {}
+        missing: dict[bytes, int] = {}
         for k in keys:
             sig = self.cache.get(k)
             if sig is not None:
@@ -132,9 +134,17 @@ class RecentSignatures:
                     first[k] = d
             computed = compute([first[k] for k in missing])
             for k, sig in zip(missing, computed, strict=True):
-                self.cache[k] = sig
+                own = None if sig.minhash is None else sig.minhash.copy()
+                self.cache[k] = replace(sig, minhash=own, anchors=sig.anchors.copy())
             while len(self.cache) > self.size:
                 self.cache.popitem(last=False)
             fresh = dict(zip(missing, computed, strict=True))
             out = [o if o is not None else fresh[k] for o, k in zip(out, keys, strict=True)]
         return [sig if sig.id == d.id else replace(sig, id=d.id) for sig, d in zip(out, docs, strict=True)]
+
+
+def _input_digest(doc: DocInput) -> bytes:
+    """Return a digest of what a signature depends on: text, title and 文号."""
+    h = hashlib.blake2b(doc.text.encode("utf-8", "surrogatepass"), digest_size=16)
+    h.update(b"\0" + doc.title.encode("utf-8", "surrogatepass") + b"\0" + (doc.doc_number or "").encode("utf-8"))
+    return h.digest()

@@ -16,6 +16,7 @@ import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from typing import TextIO
 
 from cleaning.dedup.engine import DedupEngine
@@ -89,7 +90,7 @@ def dedup_jsonl(
     chunk: list[DocInput] = []
     ids: set[str] = set()  # ids read but not placed yet
     placed = 0
-    pool = _signature_pool(workers)
+    pool = _signature_pool(workers, engine)
     waiting: deque = deque()  # (chunk, its signatures: a future from the pool, or None)
 
     def place_next() -> None:
@@ -102,8 +103,12 @@ def dedup_jsonl(
             print(f"dedup: {placed} documents placed", file=progress, flush=True)
 
     def flush() -> None:
-        # signatures of this chunk are computed in the pool while the previous one is placed here
-        waiting.append((list(chunk), pool.submit(engine.signatures, list(chunk)) if pool else None))
+        # signatures of this chunk are computed in the pool while the previous one is placed here; placing
+        # needs no text, so the texts go with the chunk to the worker and are not kept here
+        if pool:
+            waiting.append(([replace(d, text="") for d in chunk], pool.submit(_worker_signatures, list(chunk))))
+        else:
+            waiting.append((list(chunk), None))
         chunk.clear()
         while len(waiting) > (workers if pool else 0):
             place_next()
@@ -155,12 +160,27 @@ def prefer_mmap_for_large_buffers() -> None:
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 
 
-def _signature_pool(workers: int) -> ProcessPoolExecutor | None:
-    """Return a pool of signature workers (forked: they start with this process's loaded tables), or None
-    for none or where fork is unavailable."""
+def _signature_pool(workers: int, engine: DedupEngine) -> ProcessPoolExecutor | None:
+    """Return a pool of signature workers, each with its own copy of the engine (forked: they start with this
+    process's loaded tables; the engine's cache of recent signatures lives in the worker), or None for none
+    or where fork is unavailable."""
     if workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(engine,))
+
+
+_WORKER_ENGINE: DedupEngine | None = None  # the engine of a signature worker process
+
+
+def _start_worker(engine: DedupEngine) -> None:
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = engine
+
+
+def _worker_signatures(docs: list[DocInput]) -> list:
+    """Return the signatures of docs, computed by this worker's engine."""
+    return _WORKER_ENGINE.signatures(docs)
 
 
 def default_workers() -> int:
