@@ -246,9 +246,19 @@ def read_list_pages(path: Path, site_id: str, limit: int = 2) -> list[dict]:
     try:
         if not db["raw_pages"].exists():
             return []
-        sql = """SELECT url, body, headers FROM raw_pages
-                 WHERE site_id = ? AND page_type = 'list' AND sha256 IS NOT NULL ORDER BY fetched_at DESC LIMIT ?"""
-        return [{**row, "headers": json.loads(row["headers"] or "{}")} for row in db.query(sql, [site_id, limit])]
+        # a file from before compression has no body_codec column: its bodies are stored as sent
+        codec_col = "body_codec" if "body_codec" in db["raw_pages"].columns_dict else "NULL AS body_codec"
+        sql = f"""SELECT url, body, {codec_col}, headers FROM raw_pages
+                  WHERE site_id = ? AND page_type = 'list' AND sha256 IS NOT NULL ORDER BY fetched_at DESC LIMIT ?"""
+        codec = BodyCodec(db)
+        return [
+            {
+                "url": row["url"],
+                "body": codec.decode(row["body"], row["body_codec"]),
+                "headers": json.loads(row["headers"] or "{}"),
+            }
+            for row in db.query(sql, [site_id, limit])
+        ]
     finally:
         db.conn.close()
 

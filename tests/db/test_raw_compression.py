@@ -2,6 +2,7 @@
 
 import os
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -126,3 +127,20 @@ def test_unknown_codec_is_an_error(tmp_path):
 
 def row_id(store: RawStore, url: str) -> str:
     return store.db.execute("SELECT id FROM raw_pages WHERE url = ?", [url]).fetchone()[0]
+
+
+def test_saved_list_pages_are_read_back_as_sent(tmp_path):
+    # `sites check` reads saved list pages through read_list_pages, outside RawStore: it must decode too.
+    store = RawStore(tmp_path / "raw.db")
+    bodies = {}
+    for n in range(6):
+        url = f"http://mzj.qingzhou.example/list_{n}.html"
+        bodies[url] = page(n)
+        item = fetch(url, bodies[url])
+        store.record_fetch(replace(item, page_type="list", fetched_at=f"2026-01-0{n + 1}T00:00:00+00:00"))
+    codecs = {r[0] for r in store.db.execute("SELECT body_codec FROM raw_pages")}
+    store.close()
+    assert codecs == {"zstd"}, "the test needs compressed rows"
+    pages = raw.read_list_pages(tmp_path / "raw.db", "qingzhou-mzj", limit=3)
+    assert [p["url"] for p in pages] == [f"http://mzj.qingzhou.example/list_{n}.html" for n in (5, 4, 3)]
+    assert all(p["body"] == bodies[p["url"]] for p in pages)

@@ -77,15 +77,20 @@ def test_any_length_statement_of_schema_md(corpus):
     assert plain_sql(corpus, sql, {"q": "组"}) == ["c"]
 
 
-def test_updates_and_removals_keep_the_short_index_in_step(tmp_path, make_document):
+def test_updates_and_withdrawals_keep_the_short_index_in_step(tmp_path, make_document):
     store = CorpusStore(tmp_path / "corpus.db")
     store.upsert_documents(["p"], [make_document("p-p1", "低保金发放", raw_page_id="p", part=1)])
     store.upsert_documents(["p"], [make_document("p-p1", "残疾人补贴", raw_page_id="p", part=1)])
     path = tmp_path / "corpus.db"
     assert plain_sql(path, SHORT, ['"低保"']) == []
     assert plain_sql(path, SHORT, ['"补贴"']) == ["p-p1"]
-    store.upsert_documents(["p"], [])  # the page no longer yields the part
-    assert plain_sql(path, SHORT, ['"补贴"']) == []
+    store.upsert_documents(["p"], [])  # the page no longer yields the part: withdrawn, still in documents
+    assert plain_sql(path, SHORT, ['"补贴"']) == ["p-p1"], "indexed while its row exists, like documents_fts"
+    assert store.search("补贴") == [] and store.search("残疾人补贴") == [], "search leaves withdrawn notices out"
+    assert [h["id"] for h in store.search("补贴", include_withdrawn=True)] == ["p-p1"]
+    assert [h["id"] for h in store.search("残疾人补贴", include_withdrawn=True)] == ["p-p1"]
+    store.upsert_documents(["p"], [make_document("p-p1", "残疾人补贴", raw_page_id="p", part=1)])  # back
+    assert [h["id"] for h in store.search("补贴")] == ["p-p1"]
     # an integrity check of the contentless index: what it holds is exactly what was inserted
     store.db.execute(f"INSERT INTO {search.SHORT_FTS_TABLE} ({search.SHORT_FTS_TABLE}) VALUES ('integrity-check')")
 
