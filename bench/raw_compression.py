@@ -27,30 +27,32 @@ from bench.machine import machine_info
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def stored_figures(raw_db: Path) -> dict[str, dict]:
-    """Return per site (and "all"): bodies, bytes as sent, bytes stored (bodies + dictionaries), plain zstd."""
-    from db import raw
+def stored_figures(*files: Path) -> dict[str, dict]:
+    """Return per site (and "all"): bodies, bytes as sent, bytes stored (bodies + dictionaries), plain zstd,
+    over raw files (a site's file each, or one raw.db)."""
+    from db import bodies
     from db.raw import RawStore
 
-    store = RawStore(raw_db)
-    plain = zstandard.ZstdCompressor(level=raw.ZSTD_LEVEL)
+    plain = zstandard.ZstdCompressor(level=bodies.ZSTD_LEVEL)
     out: dict[str, dict] = {}
-    try:
-        sql = "SELECT site_id, body, body_codec, size FROM raw_pages WHERE body IS NOT NULL"
-        for site, blob, codec, size in store.db.execute(sql).fetchall():
-            for key in (site, "all"):
-                f = out.setdefault(key, {"bodies": 0, "sent": 0, "stored": 0, "plain_zstd": 0, "dictionaries": 0})
-                f["bodies"] += 1
-                f["sent"] += size
-                f["stored"] += len(blob)
-                f["plain_zstd"] += min(size, len(plain.compress(store.codec.decode(blob, codec))))
-        sql = "SELECT site_id, SUM(length(dictionary)) FROM raw_dictionaries GROUP BY site_id"
-        for site, n in store.db.execute(sql):
-            for key in (site, "all"):
-                out[key]["dictionaries"] += n
-                out[key]["stored"] += n
-    finally:
-        store.close()
+    for path in files:
+        store = RawStore(path)
+        try:
+            sql = "SELECT site_id, body, body_codec, size FROM raw_pages WHERE body IS NOT NULL"
+            for site, blob, codec, size in store.db.execute(sql).fetchall():
+                for key in (site, "all"):
+                    f = out.setdefault(key, {"bodies": 0, "sent": 0, "stored": 0, "plain_zstd": 0, "dictionaries": 0})
+                    f["bodies"] += 1
+                    f["sent"] += size
+                    f["stored"] += len(blob)
+                    f["plain_zstd"] += min(size, len(plain.compress(store.codec.decode(blob, codec))))
+            sql = "SELECT site_id, SUM(length(dictionary)) FROM raw_dictionaries GROUP BY site_id"
+            for site, n in store.db.execute(sql):
+                for key in (site, "all"):
+                    out[key]["dictionaries"] += n
+                    out[key]["stored"] += n
+        finally:
+            store.close()
     for f in out.values():
         f["ratio"] = round(f["sent"] / f["stored"], 2)
         f["plain_zstd_ratio"] = round(f["sent"] / f["plain_zstd"], 2)
@@ -68,7 +70,7 @@ def bundled_sites() -> dict[str, dict]:
             check=True,
             capture_output=True,
         )
-        return stored_figures(Path(tmp) / "raw.db")
+        return stored_figures(*sorted((Path(tmp) / "raw" / "sites").glob("*.db")))
 
 
 def bench_site(pages: int) -> tuple[dict[str, dict], dict[str, float]]:
@@ -106,7 +108,7 @@ def render(bundled: dict, bench: dict, timing: dict, pages: int, command: str) -
         "",
         f"Machine: {m['cpu']} · {m['cores']} cores · Python {m['python']} · load average {m['load']}. "
         f"Command: `.venv/bin/python -m {command}`.",
-        "zstd level 9 (`db/raw.py` ZSTD_LEVEL); a 16 KB dictionary per site once it has 32 stored bodies. Stored bytes",
+        "zstd level 9 (`db/bodies.py`); a 16 KB dictionary per site once it has 32 stored bodies. Stored bytes",
         "include the dictionaries. Plain zstd: the same bodies without a dictionary.",
         "",
         "| corpus | bodies | bytes as sent | bytes stored | ratio | plain zstd ratio | dictionaries (bytes) |",

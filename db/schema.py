@@ -164,7 +164,7 @@ RAW_ADDED_COLUMNS: dict[str, dict[str, str]] = {
     },
     # Who runs a crawl and whether it is alive (db/runs.py), so the next run closes a killed one as interrupted.
     "crawl_runs": {"status": "TEXT", "host": "TEXT", "pid": "INTEGER", "pid_started": "TEXT", "heartbeat_at": "TEXT"},
-    # Compressed bodies (db/raw.py BodyCodec): how `body` is encoded; NULL on rows stored as sent, which
+    # Compressed bodies (db/bodies.py BodyCodec): how `body` is encoded; NULL on rows stored as sent, which
     # every row written before compression is, so old files stay readable without rewriting them.
     "raw_pages": {"body_codec": "TEXT"},
     "raw_history": {"body_codec": "TEXT"},

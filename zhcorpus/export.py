@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -19,6 +19,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from db.raw import RawPageRow, RawStore
+from db.shards import RawShards
 
 FORMATS = ("jsonl", "parquet", "warc")
 
@@ -128,11 +129,15 @@ def warc_record(writer: WARCWriter, page: RawPageRow, body: bytes, fetched_at: s
 
 
 def write_warc(
-    pages: Iterable[RawPageRow], out: BinaryIO, *, gzip: bool = True, history: RawStore | None = None
+    pages: Iterable[RawPageRow],
+    out: BinaryIO,
+    *,
+    gzip: bool = True,
+    history: Callable[[str], list[dict]] | None = None,
 ) -> int:
-    """Write a warcinfo record, then one response record per stored response (with ``history``, its earlier
-    bodies first, oldest first); return the number of response records. ``gzip``: one gzip member per record,
-    as Common Crawl's .warc.gz files are."""
+    """Write a warcinfo record, then one response record per stored response (with ``history``, page id ->
+    its earlier bodies, those first, oldest first); return the number of response records. ``gzip``: one gzip
+    member per record, as Common Crawl's .warc.gz files are."""
     writer = WARCWriter(out, gzip=gzip, warc_version="1.1")
     info = {
         "software": f"zhcorpus {_version()}",
@@ -145,7 +150,7 @@ def write_warc(
     count = 0
     for page in pages:
         if history is not None:
-            for old in history.history(page.id):
+            for old in history(page.id):
                 earlier = replace(page, status=old["status"], headers=old["headers"])
                 writer.write_record(warc_record(writer, earlier, old["body"] or b"", old["fetched_at"]))
                 count += 1
@@ -154,20 +159,27 @@ def write_warc(
     return count
 
 
-def export_warc(raw_db: Path, output: Path, *, sites: list[str] | None = None, with_history: bool = False) -> int:
-    """Write raw.db's stored responses (of ``sites``, or all) to a WARC file, gzipped per record unless the
-    name ends in .warc; return the number of response records."""
-    store = RawStore(raw_db)
-    try:
-        with open(output, "wb") as fh:
-            return write_warc(
-                store.iter_responses(sites=sites),
-                fh,
-                gzip=not str(output).endswith(".warc"),
-                history=store if with_history else None,
-            )
-    finally:
-        store.close()
+def export_warc(raw: RawShards, output: Path, *, sites: list[str] | None = None, with_history: bool = False) -> int:
+    """Write the raw store's stored responses (of ``sites``, or all), site by site, to a WARC file, gzipped per
+    record unless the name ends in .warc; return the number of response records."""
+    site_ids = [s for s in raw.site_ids() if not sites or s in sites]
+    current: list[RawStore] = []  # the store of the site being written (its history answers for its pages)
+
+    def pages() -> Iterator[RawPageRow]:
+        for site_id in site_ids:
+            store = raw.open_site(site_id)
+            current[:] = [store]
+            try:
+                yield from store.iter_responses(sites=[site_id])
+            finally:
+                store.close()
+
+    def history(page_id: str) -> list[dict]:
+        return current[0].history(page_id)
+
+    with open(output, "wb") as fh:
+        gzip = not str(output).endswith(".warc")
+        return write_warc(pages(), fh, gzip=gzip, history=history if with_history else None)
 
 
 def _version() -> str:

@@ -5,8 +5,9 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
+import zstandard
 
-from db import raw
+from db import bodies, raw
 from db.raw import RawFetch, RawStore
 
 
@@ -49,7 +50,7 @@ def test_incompressible_body_is_stored_as_sent(tmp_path):
 
 
 def test_site_dictionaries_are_trained_and_every_body_reads_back(tmp_path, monkeypatch):
-    monkeypatch.setattr(raw, "DICT_TRAIN_AT", (8, 20))
+    monkeypatch.setattr(bodies, "DICT_TRAIN_AT", (8, 20))
     store = RawStore(tmp_path / "raw.db")
     urls = [f"http://mzj.qingzhou.example/{n}.html" for n in range(30)]
     for n, url in enumerate(urls[:7]):
@@ -72,7 +73,7 @@ def test_site_dictionaries_are_trained_and_every_body_reads_back(tmp_path, monke
     codecs = [stored(store, u)["body_codec"] for u in urls]  # re-encoded where the newer one is smaller
     assert set(codecs) <= {f"zstd:{i}" for i in ids} and f"zstd:{ids[1]}" in codecs
     with_dict = sum(len(stored(store, u)["body"]) for u in urls)
-    plain = sum(len(raw.zstandard.ZstdCompressor(level=raw.ZSTD_LEVEL).compress(page(n))) for n in range(30))
+    plain = sum(len(zstandard.ZstdCompressor(level=bodies.ZSTD_LEVEL).compress(page(n))) for n in range(30))
     assert with_dict < plain, "the dictionary must pay on pages sharing a site's chrome"
     # a new store (another crawl process) reads every body back, current and in history
     again = RawStore(tmp_path / "raw.db")
@@ -85,7 +86,7 @@ def test_site_dictionaries_are_trained_and_every_body_reads_back(tmp_path, monke
 
 
 def test_training_failure_is_retried_later(tmp_path, monkeypatch):
-    monkeypatch.setattr(raw, "DICT_TRAIN_AT", (2,))
+    monkeypatch.setattr(bodies, "DICT_TRAIN_AT", (2,))
     store = RawStore(tmp_path / "raw.db")
     for n in range(3):  # two or three tiny samples cannot train a dictionary: plain zstd goes on
         store.record_fetch(fetch(f"http://mzj.qingzhou.example/{n}.html", page(n)))

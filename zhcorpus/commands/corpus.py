@@ -211,9 +211,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CommandError("--canonical-only selects documents; warc exports raw pages (use --site)")
         if not args.output:
             raise CommandError("warc is binary: give --output FILE (.warc.gz, or .warc for no compression)")
-        if not paths.raw_db.exists():
-            raise CommandError(f"{paths.raw_db} does not exist: run `zhcorpus crawl` first")
-        count = export_warc(paths.raw_db, Path(args.output), sites=args.sites, with_history=args.with_history)
+        if not paths.has_raw():
+            raise CommandError(f"{paths.raw_dir} does not exist: run `zhcorpus crawl` first")
+        count = export_warc(paths.raw(), Path(args.output), sites=args.sites, with_history=args.with_history)
         print(f"exported {count} response records to {args.output}", file=sys.stderr)
         return 0
     if args.sites or args.with_history:
