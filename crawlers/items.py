@@ -24,7 +24,7 @@ class RawPage(scrapy.Item):
 
 
 class ListedRows(scrapy.Item):
-    """What one list page (or data window) said of the notices it lists: stored in raw.db `listings`."""
+    """What one list page (or data window) said of the notices it lists: stored in the site's raw file (`listings`)."""
 
     site_id = scrapy.Field()
     run_id = scrapy.Field()

@@ -240,7 +240,7 @@ def plan_clean(
 
 
 def listed_as(listing: dict | None) -> ListedAs | None:
-    """Return the cleaning contract's ListedAs for a stored listing row (raw.db `listings`), or None."""
+    """Return the cleaning contract's ListedAs for a stored listing row (the site's raw file, `listings`), or None."""
     if not listing:
         return None
     return ListedAs(

@@ -77,7 +77,7 @@ def export(batches: Iterator[list[dict]], fmt: str, output: Path | None) -> int:
 
 
 # -- WARC ---------------------------------------------------------------------------------------------
-# What a WARC response record's HTTP block holds that raw.db does not keep as sent, and how it is rebuilt:
+# What a WARC response record's HTTP block holds that the raw store does not keep as sent, and how it is rebuilt:
 # the status line (HTTP/1.1, the status code, its standard reason phrase), Content-Length (the stored body's
 # length: the crawler stores bodies after Scrapy undid gzip/deflate/br, so the wire length no longer holds)
 # and Transfer-Encoding (dropped: bodies are stored de-chunked). Every other header is copied as stored
@@ -87,7 +87,7 @@ WARC_REBUILT_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # redirect led elsewhere (WARC-Target-URI is the final URL, where the body came from), and the site id.
 WARC_REQUESTED_URI = "WARC-Zhcorpus-Requested-URI"
 WARC_SITE = "WARC-Zhcorpus-Site"
-# Record ids are derived from the page and the body, so exporting the same raw.db twice gives the same ids.
+# Record ids are derived from the page and the body, so exporting the same raw store twice gives the same ids.
 WARC_ID_NAMESPACE = uuid.UUID("6f1b1a3e-6a55-4d0e-9a3c-1f2ad3c0b7e1")
 
 
@@ -142,7 +142,7 @@ def write_warc(
     info = {
         "software": f"zhcorpus {_version()}",
         "format": "WARC File Format 1.1",
-        "description": "raw pages of zhcorpus' raw.db: bodies as sent; status line, Content-Length and "
+        "description": "raw pages of zhcorpus' raw store: bodies as sent; status line, Content-Length and "
         "Transfer-Encoding rebuilt (see WARC_REBUILT_HEADERS)",
     }
     name = Path(str(getattr(out, "name", "zhcorpus.warc.gz"))).name

@@ -3,8 +3,8 @@
 Each start request is a column's list walk (crawlers/spiders/walk.py): its list pages are read by the adapter
 detected on the first page (crawlers/cms/), every row becomes a detail request carrying what the list said of it,
 the rows are stored as list evidence, and the walk stops at known notices, at the end of the list, or at a budget,
-keeping in raw.db where to resume. With `dry_run`, nothing is stored and no detail page is fetched: the spider
-only reports what it would do (`zhcorpus sites try`).
+keeping in the site's raw file where to resume. With `dry_run`, nothing is stored and no detail page is fetched:
+the spider only reports what it would do (`zhcorpus sites try`).
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ class NoticesSpider(scrapy.Spider):
     """Walk a site's list pages, store them and every detail page they link to, raw, with the list rows.
 
     Arguments (strings, as `scrapy crawl -a` would pass them): `site` (registry id), `run_id`,
-    `raw_db` (path to raw.db), optional `registry` (path to a sites.yaml), per-run overrides
+    `raw_db` (path to the site's raw file), optional `registry` (path to a sites.yaml), per-run overrides
     `max_list_pages`, `max_detail_pages` and `full_walk` (walk every list page within the budget
     instead of stopping at known notices), and `dry_run` with `try_pages` (list pages per column to read).
     """
@@ -198,7 +198,7 @@ class NoticesSpider(scrapy.Spider):
         self.run_id = run_id
         self.raw_db = Path(raw_db)
         self.detail_regex = self.site.detail_regex
-        # Filled from raw.db when the crawl starts; tests may set them directly.
+        # Filled from the raw file when the crawl starts; tests may set them directly.
         self.known: dict[str, KnownPage] | None = None
         self.stored_walks: dict[str, dict] | None = None
         self.walks: dict[str, ColumnWalk] = {}
@@ -212,7 +212,7 @@ class NoticesSpider(scrapy.Spider):
 
     # -- start -------------------------------------------------------------------------------------
     def load_known(self) -> dict[str, KnownPage]:
-        """Return (and cache) the pages of this site already in raw.db (read-only in a dry run)."""
+        """Return (and cache) the pages of this site already in the raw file (read-only in a dry run)."""
         if self.known is None:
             if self.dry_run:
                 self.known = read_known_pages(self.raw_db, self.site.id)
@@ -222,7 +222,7 @@ class NoticesSpider(scrapy.Spider):
         return self.known
 
     def store(self) -> RawStore:
-        """Return the spider's own raw.db connection (list-walk state); the pipeline stores pages."""
+        """Return the spider's own raw-file connection (list-walk state); the pipeline stores pages."""
         if self._store is None:
             self._store = RawStore(self.raw_db)
         return self._store
@@ -363,7 +363,7 @@ class NoticesSpider(scrapy.Spider):
 
     # -- walk state ----------------------------------------------------------------------------------
     def save_walk(self, walk: ColumnWalk) -> None:
-        """Store the walk's state in raw.db when it changed (never in a dry run)."""
+        """Store the walk's state in the raw file when it changed (never in a dry run)."""
         if self.dry_run:
             return
         row = walk.changed_row()

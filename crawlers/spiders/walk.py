@@ -2,10 +2,10 @@
 
 A walk starts at the column's first list page and follows its pager. It is over when it reaches a list page
 whose notices were all fetched before the walk began ("settled"), or the end of the list. A page is complete once
-it was read and every detail request it issued was stored. raw.db (`list_walks`) keeps, while the walk is not
-over, when it began and the first page not complete; the next crawl walks the fresh head, then jumps there. Pages
-only move to later positions as notices are added, so resuming at the stored position never skips a notice, and
-notices fetched by the interrupted walk never end the resumed one (they are newer than its start).
+it was read and every detail request it issued was stored. The site's raw file (`list_walks`) keeps, while the
+walk is not over, when it began and the first page not complete; the next crawl walks the fresh head, then jumps
+there. Pages only move to later positions as notices are added, so resuming at the stored position never skips a
+notice, and notices fetched by the interrupted walk never end the resumed one (they are newer than its start).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class PageProgress:
 
 @dataclass
 class ColumnWalk:
-    """The walk of one column in this crawl, and what raw.db says of the previous one."""
+    """The walk of one column in this crawl, and what the raw file says of the previous one."""
 
     site_id: str
     key: str

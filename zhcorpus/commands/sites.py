@@ -226,7 +226,7 @@ def render_try(site, report: list[dict], seconds: float, *, live: bool) -> str:
         where = "app shell: rows come from its API" if page.get("shell") else short_group(page.get("group"))
         out.append(f"  rows      {len(rows)} detail links, {titled} with a title, {dated} with a date  [{where}]")
         for row in rows[:SHOW_ROWS]:
-            mark = "  (in raw.db)" if row.get("known") else ""
+            mark = "  (in the raw store)" if row.get("known") else ""
             out.append(f"    {row.get('date') or '----------'}  {row.get('title') or '(no title)'}{mark}")
             out.append(f"                {row['url']}")
         if len(rows) > SHOW_ROWS:
@@ -244,7 +244,7 @@ def render_try(site, report: list[dict], seconds: float, *, live: bool) -> str:
                 out.append(f"    {reason}: {', '.join(examples)}")
     source = "live" if live else "saved page"
     out.append("")
-    out.append(f"{len(report)} list page(s) read ({source}) in {seconds:.1f} s; raw.db untouched")
+    out.append(f"{len(report)} list page(s) read ({source}) in {seconds:.1f} s; raw store untouched")
     return "\n".join(out)
 
 
