@@ -57,9 +57,14 @@ NOTES = """## What changed (issue 14)
   time and reads results off the index at the end; glibc is told to return large freed buffers.
 - **Speed**: exact duplicates skip LSH candidates (the exact layer places them anyway); recent identical texts
   reuse their signatures; a worker process computes the next chunk's signatures while the main one places.
-- **Behaviour fingerprint**: `/work/baseline/dedup_hash.py` (10k, seed 1, no chrome class) changes from
-  `4d896c0c…` to `89c8ab78…`: furniture removal lets copies carrying the generator's page
-  remnants (发布时间/来源/浏览次数, 【打印本页】…) join their notice (recall 0.9332 → about 0.944) and the
+- **Bounded candidate memory**: a chunk's LSH candidates are found and verified 1,000 documents at a time (a
+  template-heavy chunk has millions of unverified pairs); the recent-signature cache is keyed by a digest of the
+  input and holds copies (no texts or chunk arrays kept alive); with a signature worker the placer keeps no texts.
+  Assignments unchanged by these (same fingerprint).
+- **Behaviour fingerprint** (sha256 over every assignment of `DedupEngine.assign` on the 10k benchmark, seed 1,
+  no chrome class: id, cluster, canonical flag and reason, links, moves) changes from `4d896c0c…` to `89c8ab78…`:
+  furniture removal lets copies carrying the generator's page remnants (发布时间/来源/浏览次数, 【打印本页】…) join
+  their notice (recall 0.9332 → about 0.944) and the
   figures guard keeps apart a few editions that had merged. Rows gain `may_hold` (persisted: a reload keeps it).
 """
 
