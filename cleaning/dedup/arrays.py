@@ -1,4 +1,5 @@
-"""Block storage for the dedup index: numpy rows and runs appended without ever copying what is stored.
+"""Block storage for the dedup index: numpy rows and runs appended without ever copying what is stored, and
+the documents' signature rows and anchors kept in them (``SignatureRows``).
 
 A growable array that doubles copies everything at each growth and holds two copies for a moment: at a
 million signatures (512 MB) that moment alone breaks the memory budget. Blocks of fixed size never move.
@@ -76,3 +77,79 @@ class BlockRuns:
         """Return the run of n values stored at address (a view)."""
         at = address & 0xFFFFFFFF
         return self.blocks[address >> 32][at : at + n]
+
+
+class SignatureRows:
+    """Each document's MinHash row (uint32[num_perm]) and sorted anchors (uint64), by slot.
+
+    The index maps positions to slots. Documents with the same values share a slot: an exact duplicate
+    (``same_as``: its original's slot, used only when the values match) and every document without a
+    signature (one zero row). A corpus of copies then holds one row per distinct text, not one per copy.
+    """
+
+    def __init__(self, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.rows = BlockRows(np.uint32, num_perm)
+        self.anchor_runs = BlockRuns()
+        self.anchor_span = BlockRows(np.int64, 2)  # per slot: (address in anchor_runs, count)
+        self.zero_slot: int | None = None
+
+    def __len__(self) -> int:
+        """Return the number of slots stored."""
+        return self.rows.n
+
+    def add(
+        self, sig: bytes | np.ndarray | None, anchors: bytes | np.ndarray | None, same_as: int | None = None
+    ) -> int:
+        """Return the slot of a signature row and anchors (little-endian bytes or arrays, None for none): the
+        slot ``same_as`` when it holds the same values, the zero slot for neither, else new rows."""
+        if sig is None and (anchors is None or not len(anchors)):
+            if self.zero_slot is None:
+                self.zero_slot = self._store(np.zeros((1, self.num_perm), dtype=np.uint32), None)
+            return self.zero_slot
+        if sig is None:
+            row = np.zeros((1, self.num_perm), dtype=np.uint32)
+        elif isinstance(sig, bytes | bytearray | memoryview):
+            if len(sig) != self.num_perm * 4:
+                raise ValueError(f"signature has {len(sig)} bytes, expected {self.num_perm * 4}")
+            row = np.frombuffer(sig, dtype="<u4").astype(np.uint32).reshape(1, self.num_perm)
+        else:
+            row = sig.reshape(1, self.num_perm)
+        a = None
+        if anchors is not None and len(anchors):
+            a = np.frombuffer(anchors, dtype="<u8") if isinstance(anchors, bytes) else anchors
+        if same_as is not None and self._holds(same_as, row[0], a):
+            return same_as
+        return self._store(row, a)
+
+    def sig(self, slot: int) -> np.ndarray:
+        """Return a slot's MinHash row (a view)."""
+        return self.rows.row(slot)
+
+    def sigs(self, slots: np.ndarray) -> np.ndarray:
+        """Return the MinHash rows of slots (a copy)."""
+        return self.rows.take(slots)
+
+    def anchors(self, slot: int) -> np.ndarray:
+        """Return a slot's anchors (a view; empty for none)."""
+        address, n = self.anchor_span.row(slot).tolist()
+        return self.anchor_runs.get(address, n) if n else _NO_ANCHORS
+
+    def _store(self, row: np.ndarray, anchors: np.ndarray | None) -> int:
+        slot = self.rows.extend(row)
+        if anchors is None:
+            span = np.zeros((1, 2), dtype=np.int64)
+        else:
+            span = np.array([[self.anchor_runs.add(anchors), len(anchors)]], dtype=np.int64)
+        self.anchor_span.extend(span)
+        return slot
+
+    def _holds(self, slot: int, row: np.ndarray, anchors: np.ndarray | None) -> bool:
+        """Return True if a slot holds this MinHash row and these anchors."""
+        address, n = self.anchor_span.row(slot).tolist()
+        if n != (0 if anchors is None else len(anchors)) or not np.array_equal(self.rows.row(slot), row):
+            return False
+        return n == 0 or np.array_equal(self.anchor_runs.get(address, n), anchors)
+
+
+_NO_ANCHORS = np.zeros(0, dtype=np.uint64)

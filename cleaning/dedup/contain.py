@@ -50,17 +50,27 @@ class ContainmentRules:
         self.anchor_df_cap = anchor_df_cap
 
     def _old_anchor_carriers(
-        self, sig_pos: np.ndarray, sigs: list[Signature], first: int, index: SignatureIndex
+        self,
+        sig_pos: np.ndarray,
+        sigs: list[Signature],
+        first: int,
+        index: SignatureIndex,
+        counts_only: np.ndarray | None = None,
     ) -> OldCarriers:
-        """Return the chunk's anchors against the indexed representatives and hosts (see ``OldCarriers``)."""
+        """Return the chunk's anchors against the indexed representatives and hosts (see ``OldCarriers``).
+        Documents in ``counts_only`` (exact duplicates: they join their original's cluster and only need to
+        know which of their anchors are common, for ``ChunkState``) get no carriers and no hosts: in a corpus
+        of many copies those are most of the lookups' output."""
         spans: dict[int, tuple[int, int]] = {}
-        keys_l, owners_l = [], []
+        keys_l, owners_l, asked_l = [], [], []
         n = 0
-        for pos in sig_pos.tolist():
+        skip = counts_only.tolist() if counts_only is not None else [False] * len(sig_pos)
+        for pos, only_counts in zip(sig_pos.tolist(), skip, strict=True):
             a = sigs[pos - first].anchors
             if len(a) >= self.min_anchors:
                 keys_l.append(a)
                 owners_l.append(np.full(len(a), pos, dtype=np.int64))
+                asked_l.append(np.full(len(a), not only_counts, dtype=bool))
                 spans[pos] = (n, n + len(a))
                 n += len(a)
         if not keys_l:
@@ -68,9 +78,16 @@ class ContainmentRules:
             return OldCarriers([], [], empty, empty, {}, spans, {}, empty)
         keys = np.concatenate(keys_l)
         owners = np.concatenate(owners_l)
+        asked = np.concatenate(asked_l)
         entries = np.arange(n, dtype=np.int64)
         # carriers of rare entries only (an entry with anchor_df_cap carriers or more is common)
-        entry, carrier, counts = index.anchor_postings.lookup(keys, entries, rare_below=self.anchor_df_cap)
+        entry, carrier, asked_counts = index.anchor_postings.lookup(
+            keys[asked], entries[asked], rare_below=self.anchor_df_cap
+        )
+        counts = np.zeros(n, dtype=np.int64)
+        counts[asked] = asked_counts
+        if not asked.all():  # enough to tell common from rare (ChunkState)
+            counts[~asked] = index.anchor_postings.totals(keys[~asked], self.anchor_df_cap)
         order = np.argsort(entry, kind="stable")
         entry, carrier = entry[order], carrier[order]
         bounds = np.searchsorted(entry, np.arange(n + 1))
@@ -82,7 +99,7 @@ class ContainmentRules:
         for doc, f, c in zip((code >> 32).tolist(), (code & 0xFFFFFFFF).tolist(), n_shared.tolist(), strict=True):
             shared.setdefault(doc, {})[f] = c
         # hosts carrying entries rare among the indexed representatives
-        rare = np.flatnonzero(counts < self.anchor_df_cap)
+        rare = np.flatnonzero((counts < self.anchor_df_cap) & asked)
         h_entry, host, _ = index.host_postings.lookup(keys[rare], rare)
         # a host can only hold a document it is long enough for (most hits are copies of one notice)
         doc = owners[h_entry]

@@ -345,7 +345,7 @@ class DedupEngine(ContainmentRules):
         )
 
         cand = self._verified_candidates(sig_pos, band, index, duplicate[with_sig])
-        old = self._old_anchor_carriers(sig_pos, sigs, first, index)
+        old = self._old_anchor_carriers(sig_pos, sigs, first, index, counts_only=duplicate[with_sig])
         state = ChunkState(old.spans, old.count_array, self.anchor_df_cap)
         for i, (doc, sig) in enumerate(zip(docs, sigs, strict=True)):
             pos = first + i

@@ -2,7 +2,7 @@
 
 ``SignatureIndex`` is what ``cleaning.dedup.engine.DedupEngine`` reads and updates. It lives in memory
 (``store=None``: a batch, ``zhcorpus dedup --jsonl``), compactly (numpy arrays for signatures and anchors,
-one JSON blob per document for its guards), or over an ``IndexStore`` (the on-disk index in corpus.db,
+shared by exact duplicates: ``cleaning/dedup/arrays.py``; one JSON blob per distinct guards), or over an ``IndexStore`` (the on-disk index in corpus.db,
 ``db/dedup_index.py``): then only the documents a run touches are read (the candidates its LSH buckets and
 anchors name, their clusters) and the stored postings are queried for the new documents' keys only, so placing
 10k new documents costs in proportion to them, not to the corpus. Positions are insertion order in both: a
@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from cleaning.dedup import minhash
-from cleaning.dedup.arrays import BlockRows, BlockRuns
+from cleaning.dedup.arrays import SignatureRows
 from cleaning.dedup.guards import Guards
 from cleaning.dedup.signatures import NO_ANCHORS, DocInput, Signature, missing_from
 from cleaning.dedup.stored import IndexChanges, IndexStore, StoredColumn, StoredExact, StoredPositions, StoredPostings
@@ -160,9 +160,9 @@ class SignatureIndex:
         self.shortest: list[int] = []  # cluster number -> shortest live member with min_anchors anchors, or -1
         self._partial: set[int] = set()  # clusters whose stored members are not read yet (on-disk index)
         self._slot: dict[int, int] | None = None if store is None else {}  # position -> row of the arrays below
-        self._sigs = BlockRows(np.uint32, num_perm)
-        self._anchor_flat = BlockRuns()
-        self._anchor_span = BlockRows(np.int64, 2)  # per slot: (address in _anchor_flat, count)
+        # in memory, position -> row of the arrays below: exact duplicates and short documents share rows
+        self._slot_of = array("I") if store is None else None
+        self._rows = SignatureRows(num_perm)
         self._extra: dict[int, np.ndarray] = {}  # host position -> anchors its representative lacks
         self._blobs: dict[bytes, bytes] = {}  # distinct guards blobs
         if store is None:
@@ -191,7 +191,9 @@ class SignatureIndex:
     # -- reading
     def _slots(self, positions: np.ndarray) -> np.ndarray:
         if self._slot is None:
-            return positions
+            if not len(positions):
+                return positions
+            return np.frombuffer(self._slot_of, dtype=np.uint32)[positions].astype(np.int64)
         missing = [p for p in positions.tolist() if p not in self._slot]
         if missing:
             self.load(missing)
@@ -204,15 +206,15 @@ class SignatureIndex:
 
     def sig(self, pos: int) -> np.ndarray:
         """Return the MinHash row of a position (zeros for short documents)."""
-        slot = pos if self._slot is None else self._slot.get(pos)
+        slot = self._slot_of[pos] if self._slot is None else self._slot.get(pos)
         if slot is None:
             self.load([pos])
             slot = self._slot[pos]
-        return self._sigs.row(slot)
+        return self._rows.sig(slot)
 
     def sigs(self, positions: np.ndarray) -> np.ndarray:
         """Return the MinHash rows of positions."""
-        return self._sigs.take(self._slots(np.asarray(positions, dtype=np.int64)))
+        return self._rows.sigs(self._slots(np.asarray(positions, dtype=np.int64)))
 
     def signature(self, pos: int) -> np.ndarray | None:
         """Return the MinHash of a position, or None for short documents."""
@@ -220,12 +222,11 @@ class SignatureIndex:
 
     def anchors(self, pos: int) -> np.ndarray:
         """Return the anchors of a position (empty for short documents)."""
-        slot = pos if self._slot is None else self._slot.get(pos)
+        slot = self._slot_of[pos] if self._slot is None else self._slot.get(pos)
         if slot is None:
             self.load([pos])
             slot = self._slot[pos]
-        address, n = self._anchor_span.row(slot).tolist()
-        return self._anchor_flat.get(address, n) if n else NO_ANCHORS
+        return self._rows.anchors(slot)
 
     def key_lens(self, positions: np.ndarray) -> np.ndarray:
         """Return the key lengths of positions."""
@@ -345,34 +346,27 @@ class SignatureIndex:
         ):
             column.sparse[seq] = value
         self.pos_of[doc_id] = seq
-        self._slot[seq] = self._add_arrays(sig, anchors)
+        self._slot[seq] = self._rows.add(sig, anchors)  # rows read from the store are few: none shared
 
-    def _add_arrays(self, sig: bytes | np.ndarray | None, anchors: bytes | np.ndarray | None) -> int:
-        """Append a signature row and anchors to the arrays; return their slot."""
-        if sig is None:
-            row = np.zeros((1, self.num_perm), dtype=np.uint32)
-        elif isinstance(sig, bytes | bytearray | memoryview):
-            if len(sig) != self.num_perm * 4:
-                raise ValueError(f"signature has {len(sig)} bytes, expected {self.num_perm * 4}")
-            row = np.frombuffer(sig, dtype="<u4").astype(np.uint32).reshape(1, self.num_perm)
-        else:
-            row = sig.reshape(1, self.num_perm)
-        slot = self._sigs.extend(row)
-        if anchors is None or not len(anchors):
-            span = np.zeros((1, 2), dtype=np.int64)
-        else:
-            a = np.frombuffer(anchors, dtype="<u8") if isinstance(anchors, bytes) else anchors
-            span = np.array([[self._anchor_flat.add(a), len(a)]], dtype=np.int64)
-        self._anchor_span.extend(span)
-        return slot
+    def _original(self, key_hash: str) -> tuple[int, str] | None:
+        """Return (slot, key hash object) of the earlier document in memory with this key hash, if any: an exact
+        duplicate shares both (a stored original not read yet is not read for this)."""
+        pos = self.exact.get(key_hash)
+        if pos is None:
+            return None
+        if self._slot is None:
+            return self._slot_of[pos], self.key_hash[pos]
+        slot = self._slot.get(pos)
+        return None if slot is None else (slot, self.key_hash[pos])
 
     # -- writing
     def _append(self, sig: Signature, doc: DocInput | MemberInfo, minhash_row: np.ndarray | None) -> int:
         pos = self.next_pos
+        original = self._original(sig.key_hash)
         self.ids.append(sig.id)
         self.pos_of[sig.id] = pos
         self.alive.append(True)
-        self.key_hash.append(sig.key_hash)
+        self.key_hash.append(sig.key_hash if original is None else original[1])
         self.key_len.append(sig.key_len)
         self.site_id.append(sys.intern(doc.site_id or ""))
         self.published_at.append(sys.intern(doc.published_at) if doc.published_at else None)
@@ -381,8 +375,11 @@ class SignatureIndex:
         self._guards_json.append(self._shared_blob(sig.guards.to_json().encode("utf-8")))
         self._has_sig.append(minhash_row is not None)
         self.may_hold.append(False)
-        slot = self._add_arrays(minhash_row, sig.anchors if minhash_row is not None else None)
-        if self._slot is not None:
+        anchors = sig.anchors if minhash_row is not None else None
+        slot = self._rows.add(minhash_row, anchors, None if original is None else original[0])
+        if self._slot is None:
+            self._slot_of.append(slot)
+        else:
             self._slot[pos] = slot
         self.cluster_of.append(-1)
         self.exact.setdefault(sig.key_hash, pos)
@@ -644,10 +641,11 @@ class SignatureIndex:
         rows.sort(key=lambda r: r[0])
         for _seq, doc_id, cluster_id, key_hash, key_len, sig, anchors, guards, site, published, auth, hold in rows:
             pos = len(index.ids)
+            original = index._original(key_hash)
             index.ids.append(doc_id)
             index.pos_of[doc_id] = pos
             index.alive.append(True)
-            index.key_hash.append(key_hash)
+            index.key_hash.append(key_hash if original is None else original[1])
             index.key_len.append(int(key_len))
             index.site_id.append(sys.intern(site or ""))
             index.published_at.append(sys.intern(published) if published else None)
@@ -655,7 +653,7 @@ class SignatureIndex:
             index._guards_json.append(index._shared_blob(_guards_bytes(guards)))
             index._has_sig.append(sig is not None)
             index.may_hold.append(bool(hold))
-            index._add_arrays(sig, anchors)
+            index._slot_of.append(index._rows.add(sig, anchors, None if original is None else original[0]))
             index.exact.setdefault(key_hash, pos)
             cluster = index.cluster_num.get(cluster_id)
             if cluster is None:

@@ -196,6 +196,13 @@ class SortedPostings:
             return empty, empty, totals
         return np.concatenate(out_o), np.concatenate(out_p), totals
 
+    def totals(self, keys: np.ndarray, cap: int) -> np.ndarray:
+        """Return each key's number of postings, at most ``cap`` (no postings are gathered)."""
+        totals = np.zeros(len(keys), dtype=np.int64)
+        for left, right, _ in self.ranges(keys):
+            totals += right - left
+        return np.minimum(totals, cap)
+
     def ranges(self, keys: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Return per segment (left, right, positions): keys[i]'s postings are positions[left[i]:right[i]]."""
         if not self.segments:

@@ -195,6 +195,11 @@ class StoredPostings:
         pos = np.concatenate([s_pos[keep_s], m_pos[keep_m]]).astype(np.int64)
         return owners[key], pos, totals
 
+    def totals(self, keys: np.ndarray, cap: int) -> np.ndarray:
+        """As ``SortedPostings.totals`` (the store counts up to the cap)."""
+        _, _, totals = self.lookup(keys, np.arange(len(keys)), rare_below=cap)
+        return np.minimum(totals, cap)
+
 
 def _rank_within(groups: np.ndarray) -> np.ndarray:
     """Return each entry's rank among the entries of its group, in order (groups need not be sorted)."""

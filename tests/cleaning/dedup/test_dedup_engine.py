@@ -534,6 +534,78 @@ def test_changed_text_is_reassigned():
     assert out[0].cluster_id == "c"
 
 
+# -- storage: exact duplicates and short documents share their signature rows -------------------------------
+def stored_rows(index: SignatureIndex) -> int:
+    return len(index._rows)
+
+
+def test_exact_duplicates_share_signature_rows_and_read_their_own_values():
+    engine = DedupEngine(chunk_size=4)
+    text = notice(BODY_A)
+    docs = [DocInput(f"copy{k}", text, site_id=f"s{k}") for k in range(9)] + [DocInput("b", notice(BODY_B))]
+    docs += [DocInput(f"short{k}", "端午节放假通知") for k in range(3)]
+    index = engine.new_index()
+    out = {a.id: a.cluster_id for a in engine.assign(docs, index)}
+    assert {out[f"copy{k}"] for k in range(9)} == {"copy0"}
+    assert stored_rows(index) == 3  # one row for the copies, one for b, one zero row for the short documents
+    first = index.pos_of["copy0"]
+    for k in range(1, 9):
+        pos = index.pos_of[f"copy{k}"]
+        assert np.array_equal(index.sig(pos), index.sig(first))
+        assert np.array_equal(index.anchors(pos), index.anchors(first))
+        assert index.key_hash[pos] is index.key_hash[first]  # one string object for the copies' key hash
+    rows = index.to_rows()
+    again = SignatureIndex.from_rows(rows)
+    assert again.to_rows() == rows and stored_rows(again) == 3  # a reload shares them too
+    # the original leaves: its copies keep their values (rows are never freed), the exact layer moves on
+    engine.assign([DocInput("copy0", notice(BODY_C, number=30))], index)
+    later = engine.assign([DocInput("copy9", text)], index)
+    assert later[0].cluster_id == "copy0" and later[0].links[0].other_id == "copy1"
+    assert np.array_equal(index.sig(index.pos_of["copy9"]), again.sig(again.pos_of["copy1"]))
+
+
+def test_a_key_hash_shared_by_other_values_is_never_a_shared_row():
+    """Sharing is checked value by value: a key-hash collision (or any other mismatch) gets rows of its own."""
+    engine = DedupEngine()
+    a, b = engine.signatures([DocInput("a", notice(BODY_A)), DocInput("b", notice(BODY_B))])
+    index = engine.new_index()
+    index._append(a, DocInput("a", ""), a.minhash)
+    forged = type(b)("b", a.key_hash, b.key_len, b.minhash, b.anchors, b.guards)
+    index._append(forged, DocInput("b", ""), forged.minhash)
+    assert stored_rows(index) == 2
+    assert np.array_equal(index.sig(1), b.minhash) and np.array_equal(index.anchors(1), b.anchors)
+    assert np.array_equal(index.sig(0), a.minhash)
+
+
+def test_exact_duplicates_get_anchor_counts_only_and_the_others_what_a_full_lookup_gives():
+    """Duplicates join their original's cluster: the anchor lookup gives them counts (common or rare) and no
+    carriers or hosts; every other document gets exactly what it got when all were looked up."""
+    engine = DedupEngine()
+    index = engine.new_index()
+    engine.assign(corpus(), index)
+    new = [DocInput("farm-copy", BODY_A.format(y=2024) + BODY_C), DocInput("c-new", notice(BODY_C, number=31))]
+    new += [DocInput("a-gd-copy", wrapper(notice(BODY_A)), site_id="gd")]
+    sigs = engine.signatures(new)
+    first = index.next_pos
+    for doc, sig in zip(new, sigs, strict=True):
+        index._append(sig, doc, sig.minhash)
+    positions = np.arange(first, first + len(new), dtype=np.int64)
+    skip = np.array([True, False, True])
+    full = engine._old_anchor_carriers(positions, sigs, first, index)
+    part = engine._old_anchor_carriers(positions, sigs, first, index, counts_only=skip)
+    assert part.spans == full.spans
+    cap = engine.anchor_df_cap
+    assert [c < cap for c in part.counts] == [c < cap for c in full.counts]
+    kept = int(positions[1])
+    assert part.shared.get(kept) == full.shared.get(kept) and part.host_hits.get(kept) == full.host_hits.get(kept)
+    assert any(full.shared.get(int(p)) for p in positions[skip])  # the full lookup found carriers for them
+    assert not any(part.shared.get(int(p)) or part.host_hits.get(int(p)) for p in positions[skip])
+    lo, hi = part.spans[kept]
+    for e in range(lo, hi):
+        a, b = part.carriers[part.bounds[e] : part.bounds[e + 1]], full.carriers[full.bounds[e] : full.bounds[e + 1]]
+        assert a.tolist() == b.tolist()
+
+
 @pytest.mark.parametrize("enabled", [True, False])
 def test_assign_leaves_the_garbage_collector_as_it_found_it(enabled):
     was = gc.isenabled()
