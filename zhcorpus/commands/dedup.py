@@ -13,6 +13,7 @@ import ctypes
 import multiprocessing
 import os
 import sys
+from array import array
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -20,6 +21,7 @@ from dataclasses import replace
 from typing import TextIO
 
 from cleaning.dedup.engine import DedupEngine
+from cleaning.dedup.index import CANONICAL_REASONS, SignatureIndex
 from cleaning.dedup.signatures import DocInput
 from zhcorpus.errors import CommandError, reports_errors
 from zhcorpus.jsonl import bounded_lines, dumps_line, read_objects, scrub_surrogates
@@ -128,13 +130,24 @@ def dedup_jsonl(
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    canonical: dict[int, tuple[str, str]] = {}
+    write_results(index, out)
+    return index.next_pos
+
+
+def write_results(index: SignatureIndex, out: TextIO) -> None:
+    """Write one result line per indexed document, in position order. Each cluster's canonical document is
+    chosen once, when its first member is written, and kept as two small numbers (a million documents make
+    half a million clusters: a dictionary of tuples would cost tens of MB at the moment memory peaks)."""
+    canonical_pos = array("i", [-1]) * len(index.cluster_ids)
+    reason_of = array("b", [0]) * len(index.cluster_ids)
     for pos in range(index.next_pos):
         cluster = index.cluster_of[pos]
-        if cluster not in canonical:
+        if canonical_pos[cluster] < 0:
             info = index.cluster(index.cluster_ids[cluster])
-            canonical[cluster] = (info.canonical_id, info.canonical_reason)
-        canonical_id, reason = canonical[cluster]
+            canonical_pos[cluster] = index.pos_of[info.canonical_id]
+            reason_of[cluster] = CANONICAL_REASONS.index(info.canonical_reason)
+        canonical_id = index.ids[canonical_pos[cluster]]
+        reason = CANONICAL_REASONS[reason_of[cluster]]
         doc_id = index.ids[pos]
         row = {
             "id": doc_id,
@@ -144,7 +157,6 @@ def dedup_jsonl(
             "canonical_reason": reason,
         }
         out.write(dumps_line(row) + "\n")
-    return index.next_pos
 
 
 def prefer_mmap_for_large_buffers() -> None:
