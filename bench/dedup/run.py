@@ -418,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
     parts = args.part or ([] if args.write else ["quality", "ondisk", "libraries", "batch", "incremental"])
+    if args.tmp is not None:
+        args.tmp.mkdir(parents=True, exist_ok=True)  # inputs of a million documents are GBs: say where
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for part in parts:
             started = machine_info()["load"]
