@@ -160,6 +160,26 @@ def test_an_attribute_flood_is_cut_to_the_cap_and_keeps_the_text():
     assert max(attribute_counts(cap_attributes(flood))) == MAX_ATTRIBUTES
 
 
+
+@pytest.mark.parametrize("extra", [0, 1, 40])
+@pytest.mark.parametrize(
+    "attribute",
+    ["a{i}=x", 'a{i}=">"', "a{i}", 'a{i}="1"/'],  # plain, a quoted >, a bare name, a slash after a quoted value
+)
+def test_tags_at_the_cap_are_left_alone_and_one_past_it_is_cut(attribute, extra):
+    """The page-wide check that skips pages without a flood agrees with the tag-by-tag count at the edge."""
+    n = MAX_ATTRIBUTES + extra
+    tag = "<div " + " ".join(attribute.format(i=i) for i in range(n)) + ">"
+    page = "<p>前文</p>" + "<span a=1 b=2>x</span>" * 50 + tag + "正文</div>"
+    notes: list[str] = []
+    capped = cap_attributes(page, notes)
+    if extra == 0:
+        assert capped == page and notes == []
+    else:
+        assert max(attribute_counts(capped)) == MAX_ATTRIBUTES and notes == [f"attributes_capped:{extra}"]
+    in_script = f"<script>var s = '{tag}';</script><p>正文</p>"  # the parser reads no tag there: left alone
+    assert cap_attributes(in_script) == in_script
+
 @pytest.mark.parametrize(
     "flood",
     [
