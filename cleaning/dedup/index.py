@@ -2,12 +2,13 @@
 
 ``SignatureIndex`` is what ``cleaning.dedup.engine.DedupEngine`` reads and updates. It lives in memory
 (``store=None``: a batch, ``zhcorpus dedup --jsonl``), compactly (numpy arrays for signatures and anchors,
-shared by exact duplicates: ``cleaning/dedup/arrays.py``; one JSON blob per distinct guards), or over an ``IndexStore`` (the on-disk index in corpus.db,
-``db/dedup_index.py``): then only the documents a run touches are read (the candidates its LSH buckets and
-anchors name, their clusters) and the stored postings are queried for the new documents' keys only, so placing
-10k new documents costs in proportion to them, not to the corpus. Positions are insertion order in both: a
-stored document's position is its ``seq``. ``to_rows`` / ``from_rows`` are the persistence format
-(``ROW_COLUMNS``, tagged with ``INDEX_VERSION``). ``choose_canonical`` picks a cluster's canonical document.
+shared by exact duplicates: ``cleaning/dedup/arrays.py``; one JSON blob per distinct guards), or over an
+``IndexStore`` (the on-disk index in corpus.db, ``db/dedup_index.py``): then only the documents a run touches
+are read (the candidates its LSH buckets and anchors name, their clusters) and the stored postings are queried
+for the new documents' keys only, so placing 10k new documents costs in proportion to them, not to the corpus.
+Positions are insertion order in both: a stored document's position is its ``seq``. ``to_rows`` /
+``from_rows`` are the persistence format (``ROW_COLUMNS``, tagged with ``INDEX_VERSION``).
+``choose_canonical`` picks a cluster's canonical document.
 """
 
 from __future__ import annotations

@@ -160,7 +160,6 @@ def test_an_attribute_flood_is_cut_to_the_cap_and_keeps_the_text():
     assert max(attribute_counts(cap_attributes(flood))) == MAX_ATTRIBUTES
 
 
-
 @pytest.mark.parametrize("extra", [0, 1, 40])
 @pytest.mark.parametrize(
     "attribute",
@@ -179,6 +178,7 @@ def test_tags_at_the_cap_are_left_alone_and_one_past_it_is_cut(attribute, extra)
         assert max(attribute_counts(capped)) == MAX_ATTRIBUTES and notes == [f"attributes_capped:{extra}"]
     in_script = f"<script>var s = '{tag}';</script><p>正文</p>"  # the parser reads no tag there: left alone
     assert cap_attributes(in_script) == in_script
+
 
 @pytest.mark.parametrize(
     "flood",
