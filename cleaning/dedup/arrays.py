@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+NO_ANCHORS = np.zeros(0, dtype=np.uint64)  # the anchors of a document without any (shared, never written)
+
 
 class BlockRows:
     """Fixed-width rows in blocks of ``BLOCK_ROWS``: appending never copies what is stored (no doubling,
@@ -133,7 +135,7 @@ class SignatureRows:
     def anchors(self, slot: int) -> np.ndarray:
         """Return a slot's anchors (a view; empty for none)."""
         address, n = self.anchor_span.row(slot).tolist()
-        return self.anchor_runs.get(address, n) if n else _NO_ANCHORS
+        return self.anchor_runs.get(address, n) if n else NO_ANCHORS
 
     def _store(self, row: np.ndarray, anchors: np.ndarray | None) -> int:
         slot = self.rows.extend(row)
@@ -150,6 +152,3 @@ class SignatureRows:
         if n != (0 if anchors is None else len(anchors)) or not np.array_equal(self.rows.row(slot), row):
             return False
         return n == 0 or np.array_equal(self.anchor_runs.get(address, n), anchors)
-
-
-_NO_ANCHORS = np.zeros(0, dtype=np.uint64)

@@ -22,9 +22,9 @@ from functools import lru_cache
 import numpy as np
 
 from cleaning.dedup import minhash
-from cleaning.dedup.arrays import SignatureRows
+from cleaning.dedup.arrays import NO_ANCHORS, SignatureRows
 from cleaning.dedup.guards import Guards
-from cleaning.dedup.signatures import NO_ANCHORS, DocInput, Signature, missing_from
+from cleaning.dedup.signatures import DocInput, Signature, missing_from
 from cleaning.dedup.stored import IndexChanges, IndexStore, StoredColumn, StoredExact, StoredPositions, StoredPostings
 
 # A host needs at least this many anchors its cluster's representative lacks (see SignatureIndex).

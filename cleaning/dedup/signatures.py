@@ -16,11 +16,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cleaning.dedup import minhash
+from cleaning.dedup.arrays import NO_ANCHORS
 from cleaning.dedup.furniture import dense_lines
 from cleaning.dedup.guards import Guards, extract_guards
 from cleaning.dedup.keys import evidence_lines, fold_texts, hash_key, strip_folded
-
-NO_ANCHORS = np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
